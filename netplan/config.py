@@ -1,0 +1,385 @@
+"""Scenario configuration: typed, frozen, strict.
+
+A scenario YAML file is parsed into :class:`Scenario`. Unknown keys are errors that name the
+nearest valid key; relative paths are resolved against the scenario file's folder, so a
+scenario can be run from anywhere. The key set is a contract (DESIGN.md §3): extend, never
+rename.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from netplan.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+#: Keys holding file paths, resolved relative to the scenario file.
+_PATH_KEYS: dict[str, tuple[str, ...]] = {
+    "region": ("boundaries",),
+    "layers": (
+        "population",
+        "elevation",
+        "towers",
+        "fiber",
+        "fiber_nodes",
+        "pois",
+        "household_access",
+        "candidates",
+        "villages",
+    ),
+    "output": ("dir",),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RegionConfig(_Strict):
+    """The planning region: boundaries and the analysis grid."""
+
+    boundaries: Path
+    name_field: str = "name"
+    code_field: str | None = "code"
+    resolution_m: float = Field(100.0, gt=0, le=10_000)
+    crs: str = "auto"
+
+    @model_validator(mode="after")
+    def _check_crs(self) -> RegionConfig:
+        if self.crs != "auto" and not self.crs.upper().startswith("EPSG:"):
+            raise ValueError(f"region.crs must be 'auto' or 'EPSG:NNNN', got {self.crs!r}")
+        return self
+
+
+class LayersConfig(_Strict):
+    """Input layers; only ``population`` is required."""
+
+    population: Path
+    elevation: Path | None = None
+    towers: Path | None = None
+    fiber: Path | None = None
+    fiber_nodes: Path | None = None
+    pois: Path | None = None
+    household_access: Path | None = None
+    candidates: Path | None = None
+    villages: Path | None = None
+
+
+class CoverageConfig(_Strict):
+    """How signal coverage is modelled, and how existing sites are read."""
+
+    model: Literal["radius", "terrain"] = "radius"
+    existing_technology: str | None = None
+    radios: tuple[str, ...] = ("LTE", "NR", "UMTS")
+    site_merge_m: float = Field(300.0, ge=0)
+
+
+class TechnologyConfig(_Strict):
+    """A deployable technology: a tower (mobile coverage) or a public-WiFi hotspot."""
+
+    kind: Literal["tower", "wifi"]
+    radius_m: float | None = Field(None, gt=0)
+    height_m: float | None = Field(None, gt=0)
+    frequency_mhz: float | None = Field(None, gt=0)
+    eirp_dbm: float | None = None
+    min_signal_dbm: float | None = None
+    capex: float = Field(ge=0)
+    opex_per_year: float = Field(0.0, ge=0)
+
+
+class FiberConfig(_Strict):
+    """Fiber spur to the backbone: cost per route km; route = straight line × route_factor."""
+
+    capex_per_km: float = Field(ge=0)
+    opex_per_km_year: float = Field(0.0, ge=0)
+    max_km: float = Field(60.0, gt=0)
+    route_factor: float = Field(1.3, ge=1.0)
+
+
+class MicrowaveConfig(_Strict):
+    """One microwave hop to the backbone or to an existing site."""
+
+    capex_per_link: float = Field(ge=0)
+    opex_per_year: float = Field(0.0, ge=0)
+    max_hop_km: float = Field(40.0, gt=0)
+
+
+class SatelliteConfig(_Strict):
+    """A VSAT terminal and its service: always possible."""
+
+    capex: float = Field(ge=0)
+    opex_per_year: float = Field(0.0, ge=0)
+
+
+class BackhaulConfig(_Strict):
+    """Backhaul options; an absent kind is not offered."""
+
+    fiber: FiberConfig | None = None
+    microwave: MicrowaveConfig | None = None
+    satellite: SatelliteConfig | None = None
+
+
+class PlanningConfig(_Strict):
+    """Planning horizon: total cost = capex + horizon_years × opex_per_year."""
+
+    horizon_years: int = Field(5, ge=0, le=50)
+
+
+class DemandConfig(_Strict):
+    """Which cells count as populated."""
+
+    min_population: float = Field(1.0, ge=0)
+
+
+class CandidatesConfig(_Strict):
+    """Candidate generation when ``layers.candidates`` is not given."""
+
+    max_candidates: int = Field(400, ge=1, le=100_000)
+    min_spacing_m: float = Field(500.0, ge=0)
+    high_ground_search_m: float = Field(3000.0, ge=0)
+    min_settlement_population: float = Field(20.0, ge=0)
+    at_pois: bool = True
+
+
+class ObjectiveConfig(_Strict):
+    """Maximise people newly covered within a budget, or minimise cost to a coverage target."""
+
+    budget: float | None = Field(None, ge=0)
+    target_coverage: float | None = Field(None, gt=0, le=1)
+    wifi_weight: float = Field(0.25, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_objective(self) -> ObjectiveConfig:
+        if (self.budget is None) == (self.target_coverage is None):
+            raise ValueError(
+                "set exactly one of objective.budget (maximise coverage within a budget) "
+                "or objective.target_coverage (minimise cost to reach a share, 0-1)"
+            )
+        return self
+
+
+class SolverConfig(_Strict):
+    """OR-Tools settings; recorded in the manifest for reproducibility."""
+
+    backend: Literal["scip"] = "scip"
+    time_limit_s: float = Field(60.0, gt=0)
+    relative_gap: float = Field(0.005, ge=0, lt=1)
+    workers: int = Field(2, ge=1, le=64)
+    seed: int = Field(0, ge=0)
+
+
+class OutputConfig(_Strict):
+    """Where results go; default ``outputs/<scenario name>`` beside the configs folder."""
+
+    dir: Path | None = None
+
+
+class Scenario(_Strict):
+    """A complete, validated planning scenario."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    currency: str = "IDR"
+    region: RegionConfig
+    layers: LayersConfig
+    coverage: CoverageConfig = CoverageConfig()
+    technologies: dict[str, TechnologyConfig]
+    backhaul: BackhaulConfig = BackhaulConfig()
+    planning: PlanningConfig = PlanningConfig()
+    demand: DemandConfig = DemandConfig()
+    candidates: CandidatesConfig = CandidatesConfig()
+    objective: ObjectiveConfig
+    solver: SolverConfig = SolverConfig()
+    output: OutputConfig = OutputConfig()
+    #: The file this scenario was read from (not a config key).
+    source: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _check_technologies(self) -> Scenario:
+        towers = self.tower_technologies
+        if not towers:
+            raise ValueError("technologies: define at least one technology with kind: tower")
+        for name, tech in self.technologies.items():
+            if self.coverage.model == "radius" and tech.radius_m is None:
+                raise ValueError(
+                    f"technologies.{name}.radius_m is required by coverage.model: radius"
+                )
+            if self.coverage.model == "terrain" and tech.kind == "tower":
+                missing = [
+                    k
+                    for k in ("height_m", "frequency_mhz", "eirp_dbm", "min_signal_dbm")
+                    if getattr(tech, k) is None
+                ]
+                if missing:
+                    raise ValueError(
+                        f"technologies.{name}: {', '.join(missing)} required by "
+                        "coverage.model: terrain"
+                    )
+        existing = self.coverage.existing_technology
+        if existing is not None and existing not in towers:
+            raise ValueError(
+                f"coverage.existing_technology {existing!r} is not a tower technology; "
+                f"choose one of {sorted(towers)}"
+            )
+        return self
+
+    @property
+    def tower_technologies(self) -> dict[str, TechnologyConfig]:
+        return {k: t for k, t in self.technologies.items() if t.kind == "tower"}
+
+    @property
+    def wifi_technologies(self) -> dict[str, TechnologyConfig]:
+        return {k: t for k, t in self.technologies.items() if t.kind == "wifi"}
+
+    @property
+    def existing_technology(self) -> str:
+        """Technology whose coverage model stands for existing sites."""
+        return self.coverage.existing_technology or next(iter(self.tower_technologies))
+
+    def output_dir(self) -> Path:
+        if self.output.dir is not None:
+            return self.output.dir
+        base = self.source.parent.parent if self.source is not None else Path.cwd()
+        return base / "outputs" / self.name
+
+    def resolved(self) -> dict[str, Any]:
+        """The configuration as plain JSON-able data (for the manifest)."""
+        return self.model_dump(mode="json")
+
+
+def default_config_path() -> Path:
+    """The shipped demo scenario: ``configs/demo.yaml`` here, else in the source tree."""
+    here = Path.cwd() / "configs" / "demo.yaml"
+    if here.is_file():
+        return here
+    return Path(__file__).resolve().parent.parent / "configs" / "demo.yaml"
+
+
+def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, resolve and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        The scenario YAML file.
+    overrides
+        Dotted keys set after reading, e.g. ``{"objective.budget": 1e11}`` from the CLI.
+
+    Raises
+    ------
+    ConfigError
+        With the file, the key and what to change, for any problem.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: scenario file not found; pass an existing file with -c")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid YAML: {_one_line(str(exc))}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level")
+    data = _resolve_paths(raw, path.resolve().parent)
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+    if overrides and "objective.budget" in overrides and overrides["objective.budget"] is not None:
+        data.setdefault("objective", {})["target_coverage"] = None
+    if (
+        overrides
+        and "objective.target_coverage" in overrides
+        and overrides["objective.target_coverage"] is not None
+    ):
+        data.setdefault("objective", {})["budget"] = None
+    data["source"] = path.resolve()
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, path)) from exc
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+    for section, keys in _PATH_KEYS.items():
+        block = data.get(section)
+        if not isinstance(block, dict):
+            continue
+        for key in keys:
+            value = block.get(key)
+            if isinstance(value, str) and value:
+                block[key] = (
+                    str((base / value).resolve()) if not Path(value).is_absolute() else value
+                )
+    return data
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
+    """Valid keys of the model found at ``loc`` inside :class:`Scenario`."""
+    model: Any = Scenario
+    for part in loc:
+        if model is Scenario and part == "technologies":
+            model = dict
+            continue
+        if model is dict:
+            model = TechnologyConfig
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        candidates = [
+            a for a in getattr(annotation, "__args__", (annotation,)) if a is not type(None)
+        ]
+        model = next(
+            (a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
+        if model is None:
+            return []
+    fields = getattr(model, "model_fields", {})
+    return [name for name in fields if name != "source"]
+
+
+def format_validation_error(exc: ValidationError, path: Path) -> str:
+    """Turn pydantic's errors into lines that name the file, the key and the fix."""
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            valid = _fields_at(loc[:-1])
+            near = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+            hint = f"did you mean {near[0]!r}?" if near else f"valid keys here: {', '.join(valid)}"
+            lines.append(f"{path}: unknown key '{key}': {hint}")
+        elif err["type"] == "missing":
+            lines.append(f"{path}: missing required key '{key}'")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            got = err.get("input")
+            shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+            where = f"key '{key}'" if loc else "scenario"
+            lines.append(f"{path}: {where}: {msg}{shown}")
+    return "; ".join(lines)
