@@ -1,0 +1,301 @@
+"""Load a scenario's layers onto one analysis grid.
+
+The result, :class:`Layers`, is the first typed object of the pipeline: rasters on the grid
+(an :class:`xarray.Dataset` with ``population``, ``elevation`` and ``region``) and vector
+layers reprojected to the grid CRS. Every input is validated on load.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import xarray as xr
+from pyproj import CRS
+from rasterio.features import rasterize
+
+from netplan.config import Scenario
+from netplan.errors import InputError
+from netplan.grid import Grid, make_grid
+from netplan.io import rasters, vectors
+from netplan.sites import group_cells_into_sites
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Everything the analysis needs, on one grid in one metric CRS."""
+
+    grid: Grid
+    data: xr.Dataset
+    regions: gpd.GeoDataFrame  #: ``name``, ``code``; row i is region id i on the grid
+    existing_sites: gpd.GeoDataFrame
+    fiber_lines: gpd.GeoDataFrame | None
+    fiber_nodes: gpd.GeoDataFrame | None
+    pois: gpd.GeoDataFrame | None
+    villages: gpd.GeoDataFrame | None
+    candidates: gpd.GeoDataFrame | None
+    inputs: dict[str, Path] = field(default_factory=dict)
+    population_check: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def population(self) -> np.ndarray:
+        """People per cell inside the region (zero outside)."""
+        return np.asarray(self.data["population"].values)
+
+    @property
+    def region(self) -> np.ndarray:
+        """Region index per cell, -1 outside every region."""
+        return np.asarray(self.data["region"].values)
+
+    @property
+    def elevation(self) -> np.ndarray | None:
+        if "elevation" not in self.data:
+            return None
+        return np.asarray(self.data["elevation"].values)
+
+
+def read_boundaries(scenario: Scenario) -> gpd.GeoDataFrame:
+    """Region polygons with ``name`` and ``code`` columns, in their own CRS."""
+    cfg = scenario.region
+    gdf = vectors.read_vector(cfg.boundaries, "boundaries")
+    fields = [cfg.name_field] + ([cfg.code_field] if cfg.code_field else [])
+    vectors.require_columns(gdf, fields, cfg.boundaries, "region.boundaries")
+    kinds = set(gdf.geometry.geom_type)
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise InputError(f"{cfg.boundaries}: boundaries must be polygons, found {sorted(kinds)}")
+    out = gpd.GeoDataFrame(
+        {
+            "name": gdf[cfg.name_field].astype(str),
+            "code": gdf[cfg.code_field].astype(str)
+            if cfg.code_field
+            else gdf[cfg.name_field].astype(str),
+        },
+        geometry=gdf.geometry,
+        crs=gdf.crs,
+    )
+    return out.reset_index(drop=True)
+
+
+def grid_crs(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> CRS:
+    """The analysis CRS: the configured EPSG code, or the local UTM zone."""
+    if scenario.region.crs != "auto":
+        try:
+            crs = CRS.from_user_input(scenario.region.crs)
+        except Exception as exc:  # pyproj raises its own CRSError
+            raise InputError(
+                f"region.crs {scenario.region.crs!r} is not a known CRS: {exc}"
+            ) from exc
+        if not crs.is_projected:
+            raise InputError(f"region.crs {scenario.region.crs} is not a projected (metric) CRS")
+        return crs
+    utm = boundaries.estimate_utm_crs()
+    return CRS.from_user_input(utm)
+
+
+def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Layers:
+    """Read, validate and grid every layer of a scenario.
+
+    With ``problems`` given, a failing optional layer is recorded there and skipped instead
+    of raising, so ``netplan validate`` can report every problem at once.
+    """
+
+    def attempt(step: Callable[[], T]) -> T | None:
+        try:
+            return step()
+        except InputError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+            return None
+
+    boundaries = read_boundaries(scenario)
+    crs = grid_crs(scenario, boundaries)
+    regions = boundaries.to_crs(crs)
+    grid = make_grid(tuple(regions.total_bounds), crs=crs, resolution=scenario.region.resolution_m)
+    logger.info(
+        "analysis grid: %d x %d cells of %g m in %s",
+        grid.width,
+        grid.height,
+        grid.resolution,
+        crs.to_string(),
+    )
+    layers_cfg = scenario.layers
+    inputs: dict[str, Path] = {"region.boundaries": scenario.region.boundaries}
+
+    region = rasterize(
+        ((geom, i) for i, geom in enumerate(regions.geometry)),
+        out_shape=grid.shape,
+        transform=grid.transform,
+        fill=-1,
+        dtype="int32",
+    ).astype(np.int16)
+
+    population, check = rasters.read_population(layers_cfg.population, grid)
+    inputs["layers.population"] = layers_cfg.population
+    population[region < 0] = 0.0
+    xs, ys = grid.coords()
+    data = xr.Dataset(
+        {
+            "population": (("y", "x"), population),
+            "region": (("y", "x"), region),
+        },
+        coords={"x": xs, "y": ys},
+        attrs={"crs": crs.to_wkt(), "resolution_m": grid.resolution},
+    )
+    if layers_cfg.elevation is not None:
+        inputs["layers.elevation"] = layers_cfg.elevation
+        dem_path = layers_cfg.elevation
+        dem = attempt(lambda: rasters.read_elevation(dem_path, grid))
+        if dem is not None:
+            data["elevation"] = (("y", "x"), dem)
+    elif scenario.coverage.model == "terrain":
+        logger.warning("no elevation layer: terrain model runs on flat ground")
+
+    def vector(key: str, path: Path | None) -> gpd.GeoDataFrame | None:
+        if path is None:
+            return None
+        inputs[f"layers.{key}"] = path
+        return attempt(lambda: _inside(vectors.read_vector(path, key).to_crs(crs), grid, path, key))
+
+    existing = attempt(lambda: _existing_sites(scenario, crs, grid, inputs))
+    if existing is None:
+        existing = _no_sites(crs)
+    fiber_lines = vector("fiber", layers_cfg.fiber)
+    fiber_nodes = vector("fiber_nodes", layers_cfg.fiber_nodes)
+    pois = vector("pois", layers_cfg.pois)
+    if pois is not None:
+        pois_path = layers_cfg.pois or Path()
+        found = pois
+        pois = attempt(lambda: _with_ids(_require(found, ["type"], pois_path, "pois"), "id", "P"))
+    villages = vector("villages", layers_cfg.villages)
+    if villages is not None:
+        villages = _with_ids(villages, "id", "V")
+    candidates = vector("candidates", layers_cfg.candidates)
+    if candidates is not None:
+        given = candidates
+        candidates = attempt(
+            lambda: _check_candidates(given, scenario, layers_cfg.candidates or Path())
+        )
+    if layers_cfg.household_access is not None:
+        table_path = layers_cfg.household_access
+        inputs["layers.household_access"] = table_path
+        attempt(lambda: vectors.read_table(table_path, "household_access"))
+
+    check["in_regions"] = float(population.sum(dtype=np.float64))
+    return Layers(
+        grid=grid,
+        data=data,
+        regions=regions,
+        existing_sites=existing,
+        fiber_lines=fiber_lines,
+        fiber_nodes=fiber_nodes,
+        pois=pois,
+        villages=villages,
+        candidates=candidates,
+        inputs=inputs,
+        population_check=check,
+    )
+
+
+def _inside(gdf: gpd.GeoDataFrame, grid: Grid, path: Path, key: str) -> gpd.GeoDataFrame:
+    """Keep features intersecting the grid; none at all means the layer is misplaced."""
+    left, bottom, right, top = grid.bounds
+    hits = gdf.cx[left:right, bottom:top]
+    if hits.empty:
+        raise InputError(
+            f"{path}: no {key} feature lies inside the region; check its coordinates "
+            "(swapped lon/lat?) or region.boundaries"
+        )
+    return hits.reset_index(drop=True)
+
+
+def _require(gdf: gpd.GeoDataFrame, columns: list[str], path: Path, what: str) -> gpd.GeoDataFrame:
+    vectors.require_columns(gdf, columns, path, what)
+    return gdf
+
+
+def _no_sites(crs: CRS) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": [], "technology": [], "radio": [], "cells": [], "range_m": [], "height_m": []},
+        geometry=gpd.GeoSeries([], crs=crs),
+        crs=crs,
+    )
+
+
+def _with_ids(gdf: gpd.GeoDataFrame, column: str, prefix: str) -> gpd.GeoDataFrame:
+    if column not in gdf.columns:
+        gdf = gdf.assign(**{column: [f"{prefix}{i + 1:04d}" for i in range(len(gdf))]})
+    gdf[column] = gdf[column].astype(str)
+    return gdf
+
+
+def _existing_sites(
+    scenario: Scenario, crs: CRS, grid: Grid, inputs: dict[str, Path]
+) -> gpd.GeoDataFrame:
+    path = scenario.layers.towers
+    tech = scenario.existing_technology
+    if path is None:
+        logger.warning("no towers layer: every populated cell counts as a blank spot")
+        return _no_sites(crs)
+    inputs["layers.towers"] = path
+    if vectors.is_opencellid(path):
+        cells = _inside(vectors.read_opencellid(path).to_crs(crs), grid, path, "towers")
+        sites = group_cells_into_sites(
+            cells,
+            radios=scenario.coverage.radios,
+            merge_m=scenario.coverage.site_merge_m,
+            technology=tech,
+        )
+        logger.info("towers: %d OpenCelliD cells grouped into %d sites", len(cells), len(sites))
+        return sites
+    gdf = _inside(vectors.read_vector(path, "towers").to_crs(crs), grid, path, "towers")
+    gdf = _with_ids(gdf, "id", "BTS-")
+    if "technology" not in gdf.columns:
+        gdf["technology"] = tech
+    unknown = sorted(set(gdf["technology"].astype(str)) - set(scenario.tower_technologies))
+    if unknown:
+        raise InputError(
+            f"{path}: technology {unknown} not among the scenario's tower technologies "
+            f"{sorted(scenario.tower_technologies)}"
+        )
+    height = gdf["height_m"] if "height_m" in gdf.columns else pd.Series(np.nan, index=gdf.index)
+    return gpd.GeoDataFrame(
+        {
+            "id": gdf["id"],
+            "technology": gdf["technology"].astype(str),
+            "radio": "LTE",
+            "cells": 1,
+            "range_m": np.nan,
+            "height_m": pd.to_numeric(height, errors="coerce"),
+        },
+        geometry=gdf.geometry,
+        crs=crs,
+    )
+
+
+def _check_candidates(gdf: gpd.GeoDataFrame, scenario: Scenario, path: Path) -> gpd.GeoDataFrame:
+    """Given candidate sites: ids unique, technologies known, points only."""
+    if not set(gdf.geometry.geom_type) <= {"Point"}:
+        raise InputError(f"{path}: candidates must be points")
+    gdf = _with_ids(gdf, "id", "C")
+    dup = gdf["id"][gdf["id"].duplicated()]
+    if not dup.empty:
+        raise InputError(f"{path}: duplicate candidate id(s) {sorted(set(dup))[:5]}")
+    if "technology" in gdf.columns:
+        known = set(scenario.technologies)
+        given = set(gdf["technology"].dropna().astype(str))
+        if given - known:
+            raise InputError(
+                f"{path}: technology {sorted(given - known)} is not configured; "
+                f"use one of {sorted(known)}"
+            )
+    return gdf
