@@ -1,0 +1,223 @@
+"""The planning pipeline: config → layers → coverage and blank spots → candidates →
+optimisation → plan. Each stage is a function of typed objects; nothing here touches files
+except through :mod:`netplan.layers` (which reads via :mod:`netplan.io`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from netplan.backhaul.options import cheapest_backhaul
+from netplan.candidates import candidate_sites
+from netplan.config import Scenario
+from netplan.demand import BlankSpots, Coverage, existing_coverage, find_blank_spots
+from netplan.layers import Layers, load_layers
+from netplan.optimize.problem import CoverageProblem, merge_rows
+from netplan.optimize.solver import Solution, SolverSettings, solve
+from netplan.radio.coverage import CoverageModel, Footprint, best_server, coverage_model
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Timings:
+    """Wall time per stage, in seconds (for the manifest and benchmarks)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        logger.info("%s ...", name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 3)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Coverage before any new site, and the blank spots it leaves."""
+
+    scenario: Scenario
+    layers: Layers
+    model: CoverageModel
+    coverage_before: Coverage
+    blank: BlankSpots
+    timings: Timings
+
+
+@dataclass(frozen=True)
+class Options:
+    """Candidate options with costs, and which blank cells each one serves."""
+
+    table: gpd.GeoDataFrame  #: one row per option, grid CRS, costs and backhaul
+    cell: np.ndarray  #: footprint entries: index into ``blank.cells`` ...
+    option: np.ndarray  #: ... served by this option ...
+    strength: np.ndarray  #: ... with this strength (best server wins)
+
+    def cell_cover(self, n_cells: int) -> sparse.csr_matrix:
+        """(blank cells × options) 0/1 matrix."""
+        data = np.ones(self.cell.size, dtype=np.int8)
+        return sparse.csr_matrix((data, (self.cell, self.option)), shape=(n_cells, len(self.table)))
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """An analysis, the options considered and the optimiser's choice among them."""
+
+    analysis: Analysis
+    options: Options
+    problem: CoverageProblem
+    solution: Solution
+    coverage_after: Coverage
+    chosen_footprints: dict[int, Footprint]
+
+
+def analyze(scenario: Scenario, *, timings: Timings | None = None) -> Analysis:
+    """Load layers, model existing coverage and find blank spots."""
+    timings = timings or Timings()
+    with timings.stage("load layers"):
+        layers = load_layers(scenario)
+    model = coverage_model(scenario, layers.grid)
+    with timings.stage("existing coverage"):
+        before = existing_coverage(scenario, layers, model)
+    with timings.stage("blank spots"):
+        blank = find_blank_spots(layers, before, min_population=scenario.demand.min_population)
+    return Analysis(scenario, layers, model, before, blank, timings)
+
+
+def build_options(analysis: Analysis) -> Options:
+    """Candidates × technologies, costed with their cheapest backhaul, with footprints."""
+    scenario, layers, blank = analysis.scenario, analysis.layers, analysis.blank
+    cands = candidate_sites(scenario, layers, blank)
+    backhaul = cheapest_backhaul(
+        cands.geometry,
+        scenario=scenario,
+        fiber_lines=layers.fiber_lines,
+        fiber_nodes=layers.fiber_nodes,
+        existing_sites=layers.existing_sites,
+    )
+    table = pd.concat([cands.reset_index(drop=True), backhaul], axis=1)
+    horizon = scenario.planning.horizon_years
+    tech = table["technology"].map(scenario.technologies)
+    table["capex"] = [t.capex for t in tech] + table["extra_cost"].to_numpy()
+    table["opex_per_year"] = [t.opex_per_year for t in tech]
+    table["site_cost"] = table["capex"] + horizon * table["opex_per_year"]
+    table["total_cost"] = table["site_cost"] + table["backhaul_cost"]
+    infeasible = ~np.isfinite(table["total_cost"].to_numpy())
+    if infeasible.any():
+        logger.warning(
+            "%d candidate options have no feasible backhaul and are dropped", int(infeasible.sum())
+        )
+
+    cells: list[np.ndarray] = []
+    opts: list[np.ndarray] = []
+    strengths: list[np.ndarray] = []
+    keep: list[int] = []
+    for j, row in enumerate(table.itertuples()):
+        if infeasible[j]:
+            continue
+        fp = analysis.model.footprint(
+            row.geometry.x, row.geometry.y, scenario.technologies[row.technology]
+        )
+        pos = np.searchsorted(blank.cells, fp.cells)
+        pos = np.minimum(pos, max(blank.cells.size - 1, 0))
+        hit = blank.cells.size > 0 and blank.cells[pos] == fp.cells
+        if not np.any(hit):
+            continue
+        hit = np.asarray(hit)
+        new_index = len(keep)
+        keep.append(j)
+        cells.append(pos[hit])
+        opts.append(np.full(int(hit.sum()), new_index, dtype=np.int64))
+        strengths.append(fp.strength[hit])
+    table = gpd.GeoDataFrame(
+        table.iloc[keep].reset_index(drop=True), geometry="geometry", crs=layers.grid.crs
+    )
+    logger.info("options serving a blank spot: %d of %d", len(keep), len(cands))
+
+    def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    return Options(table, cat(cells, np.int64), cat(opts, np.int64), cat(strengths, np.float32))
+
+
+def build_problem(analysis: Analysis, options: Options) -> tuple[CoverageProblem, np.ndarray]:
+    """The optimisation problem, with demand cells merged; also each cell's row (-1: none)."""
+    scenario, blank, layers = analysis.scenario, analysis.blank, analysis.layers
+    cover, demand, row_of_cell = merge_rows(
+        options.cell_cover(blank.cells.size), blank.population, seed=scenario.solver.seed
+    )
+    table = options.table
+    group = pd.factorize(table["id"])[0] if len(table) else np.empty(0, dtype=np.int64)
+    objective = scenario.objective
+    target = None
+    if objective.target_coverage is not None:
+        total = float(layers.population.sum(dtype=np.float64))
+        before = float(layers.population[analysis.coverage_before.covered].sum(dtype=np.float64))
+        target = max(0.0, objective.target_coverage * total - before)
+    problem = CoverageProblem(
+        demand=demand,
+        cover=cover,
+        cost=table["total_cost"].to_numpy(dtype=np.float64),
+        is_wifi=(table["kind"] == "wifi").to_numpy(),
+        group=np.asarray(group, dtype=np.int64),
+        wifi_weight=objective.wifi_weight,
+        budget=objective.budget,
+        target=target,
+    )
+    return problem, row_of_cell
+
+
+def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
+    """Run the whole pipeline and return the chosen plan with its evaluation."""
+    analysis = analyze(scenario, timings=timings)
+    t = analysis.timings
+    with t.stage("candidates and backhaul"):
+        options = build_options(analysis)
+    with t.stage("optimisation model"):
+        problem, _ = build_problem(analysis, options)
+    logger.info(
+        "demand: %d blank cells merged into %d rows", analysis.blank.cells.size, problem.n_rows
+    )
+    s = scenario.solver
+    with t.stage("solve"):
+        solution = solve(
+            problem,
+            SolverSettings(
+                time_limit_s=s.time_limit_s,
+                relative_gap=s.relative_gap,
+                workers=s.workers,
+                seed=s.seed,
+            ),
+        )
+    logger.info(
+        "solution: %s, %.0f people newly covered, gap %.3f%%, %.1f s",
+        solution.status,
+        solution.covered,
+        100 * solution.gap,
+        solution.seconds,
+    )
+    with t.stage("coverage after"):
+        chosen: dict[int, Footprint] = {}
+        for j in np.flatnonzero(solution.selected):
+            row = options.table.iloc[int(j)]
+            if row["kind"] == "tower":
+                chosen[int(j)] = analysis.model.footprint(
+                    row.geometry.x, row.geometry.y, scenario.technologies[row["technology"]]
+                )
+        before = analysis.coverage_before
+        new = best_server(analysis.layers.grid, chosen.values())
+        strength = np.fmax(before.strength, new)
+        after = Coverage(covered=before.covered | np.isfinite(new), strength=strength)
+    return PlanResult(analysis, options, problem, solution, after, chosen)
