@@ -1,0 +1,312 @@
+"""Evaluate a plan: who each site serves, what it costs, why it was chosen, and the figures
+of ``summary.json`` (DESIGN.md §4).
+
+Each newly covered cell is attributed to the chosen tower that serves it best, so per-site
+people add up exactly to the plan's total; WiFi reach likewise to the best hotspot, for cells
+left without mobile coverage. Site rows carry the site's own cost; backhaul costs sit on the
+links, so sites + hotspots + links add up to ``total_cost``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from netplan.pipeline import Analysis, PlanResult
+
+SITE_COLUMNS = [
+    "id",
+    "kind",
+    "technology",
+    "backhaul",
+    "capex",
+    "opex_per_year",
+    "total_cost",
+    "people_newly_covered",
+    "cost_per_person",
+    "reason",
+    "name",
+    "source",
+    "backhaul_to",
+    "backhaul_km",
+    "backhaul_cost",
+    "all_in_cost",
+    "people_only_here",
+    "region",
+    "blank_spot",
+]
+LINK_COLUMNS = [
+    "id",
+    "type",
+    "length_km",
+    "capex",
+    "opex_per_year",
+    "total_cost",
+    "from",
+    "to",
+]
+
+
+@dataclass(frozen=True)
+class PlanTables:
+    """The plan as tables (grid CRS) plus its summary."""
+
+    sites: gpd.GeoDataFrame
+    hotspots: gpd.GeoDataFrame
+    links: gpd.GeoDataFrame
+    summary: dict[str, Any]
+
+
+def money(value: float, currency: str) -> str:
+    """Compact money for reasons: ``IDR 2.35 bn``."""
+    for size, unit in ((1e12, "tn"), (1e9, "bn"), (1e6, "mn")):
+        if abs(value) >= size:
+            return f"{currency} {value / size:,.2f} {unit}"
+    return f"{currency} {value:,.0f}"
+
+
+def _pct(part: float, whole: float) -> float:
+    return round(100.0 * part / whole, 2) if whole > 0 else 0.0
+
+
+def population_figures(analysis: Analysis, covered_after: np.ndarray | None) -> dict[str, Any]:
+    """Population totals and per-region coverage, before (and after, when given)."""
+    layers = analysis.layers
+    pop = layers.population.astype(np.float64)
+    region = layers.region
+    inside = region >= 0
+    before = analysis.coverage_before.covered
+    n = len(layers.regions)
+    reg_pop = np.bincount(region[inside], weights=pop[inside], minlength=n)
+    reg_before = np.bincount(region[inside & before], weights=pop[inside & before], minlength=n)
+    out: dict[str, Any] = {
+        "population_total": round(float(pop[inside].sum()), 1),
+        "population_covered_before": round(float(pop[inside & before].sum()), 1),
+    }
+    out["coverage_before_pct"] = _pct(out["population_covered_before"], out["population_total"])
+    reg_after = None
+    if covered_after is not None:
+        reg_after = np.bincount(
+            region[inside & covered_after], weights=pop[inside & covered_after], minlength=n
+        )
+        out["population_covered_after"] = round(float(pop[inside & covered_after].sum()), 1)
+        out["coverage_after_pct"] = _pct(out["population_covered_after"], out["population_total"])
+    out["regions"] = [
+        {
+            "name": str(name),
+            "population": round(float(reg_pop[i]), 1),
+            "coverage_before_pct": _pct(reg_before[i], reg_pop[i]),
+            "coverage_after_pct": _pct(reg_after[i], reg_pop[i]) if reg_after is not None else None,
+        }
+        for i, name in enumerate(layers.regions["name"])
+    ]
+    return out
+
+
+def _attribute(
+    cells: np.ndarray, options: np.ndarray, strength: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each distinct cell, the option with the highest strength (ties: lowest index)."""
+    if cells.size == 0:
+        return cells, options
+    order = np.lexsort((options, -strength, cells))
+    c, o = cells[order], options[order]
+    first = np.ones(c.size, dtype=bool)
+    first[1:] = c[1:] != c[:-1]
+    return c[first], o[first]
+
+
+def plan_tables(result: PlanResult) -> PlanTables:
+    """Sites, hotspots and links of a plan, with reasons and the summary."""
+    analysis, opts, sol = result.analysis, result.options, result.solution
+    scenario, blank = analysis.scenario, analysis.blank
+    currency = scenario.currency
+    horizon = scenario.planning.horizon_years
+    table = opts.table
+    sel = sol.selected
+    is_wifi = (table["kind"] == "wifi").to_numpy()
+    pop = blank.population
+
+    chosen_entry = sel[opts.option]
+    tower_e = chosen_entry & ~is_wifi[opts.option]
+    t_cells, t_best = _attribute(opts.cell[tower_e], opts.option[tower_e], opts.strength[tower_e])
+    n_opt = len(table)
+    people = np.bincount(t_best, weights=pop[t_cells], minlength=n_opt)
+    servers = np.bincount(opts.cell[tower_e], minlength=blank.cells.size)
+    only_here_e = tower_e & (servers[opts.cell] == 1)
+    only_here = np.bincount(
+        opts.option[only_here_e], weights=pop[opts.cell[only_here_e]], minlength=n_opt
+    )
+    # the blank spot holding most of each site's newly covered people
+    spot_people = pd.DataFrame({"opt": t_best, "spot": blank.label[t_cells], "p": pop[t_cells]})
+    spot_people = spot_people[spot_people["spot"] >= 0]
+    main_spot = (
+        spot_people.groupby(["opt", "spot"])["p"]
+        .sum()
+        .reset_index()
+        .sort_values(["opt", "p", "spot"], ascending=[True, False, True])
+        .drop_duplicates("opt")
+        .set_index("opt")["spot"]
+    )
+
+    covered_now = np.zeros(blank.cells.size, dtype=bool)
+    covered_now[t_cells] = True
+    wifi_e = chosen_entry & is_wifi[opts.option] & ~covered_now[opts.cell]
+    w_cells, w_best = _attribute(opts.cell[wifi_e], opts.option[wifi_e], opts.strength[wifi_e])
+    people = people + np.bincount(w_best, weights=pop[w_cells], minlength=n_opt)
+
+    rows = table.iloc[np.flatnonzero(sel)].copy()
+    idx = rows.index.to_numpy()
+    rows["people_newly_covered"] = np.round(people[idx], 1)
+    rows["people_only_here"] = np.round(only_here[idx], 1)
+    rows["total_cost"] = rows["site_cost"]
+    rows["all_in_cost"] = rows["site_cost"] + rows["backhaul_cost"]
+    rows["cost_per_person"] = [
+        round(c / p) if p > 0 else None
+        for c, p in zip(rows["all_in_cost"], rows["people_newly_covered"], strict=True)
+    ]
+    areas = blank.areas
+    spot_ids = [areas["id"].iat[int(main_spot[j])] if j in main_spot.index else "" for j in idx]
+    rows["blank_spot"] = spot_ids
+    rows["region"] = [_region_name(analysis, geom.x, geom.y) for geom in rows.geometry]
+    avg = sol.cost / sol.covered if sol.covered > 0 else math.nan
+    rows["reason"] = [
+        _reason(r, areas, currency=currency, horizon=horizon, average=avg)
+        for r in rows.to_dict("records")
+    ]
+    rows["backhaul_km"] = rows["backhaul_km"].astype(float).round(2)
+    sites = _site_frame(rows[rows["kind"] == "tower"], analysis)
+    hotspots = _site_frame(rows[rows["kind"] == "wifi"], analysis)
+    links = _links(rows, analysis, horizon)
+
+    covered_after = result.coverage_after.covered
+    figures = population_figures(analysis, covered_after)
+    capex = float(sites["capex"].sum() + hotspots["capex"].sum() + links["capex"].sum())
+    opex = float(
+        sites["opex_per_year"].sum()
+        + hotspots["opex_per_year"].sum()
+        + links["opex_per_year"].sum()
+    )
+    total = float(
+        sites["total_cost"].sum() + hotspots["total_cost"].sum() + links["total_cost"].sum()
+    )
+    newly = round(
+        float(figures["population_covered_after"] - figures["population_covered_before"]), 1
+    )
+    summary: dict[str, Any] = {
+        "scenario": scenario.name,
+        "currency": currency,
+        "budget": scenario.objective.budget,
+        "total_cost": total,
+        "capex": capex,
+        "opex_per_year": opex,
+        "horizon_years": horizon,
+        "population_total": figures["population_total"],
+        "population_covered_before": figures["population_covered_before"],
+        "population_covered_after": figures["population_covered_after"],
+        "population_newly_covered": newly,
+        "coverage_before_pct": figures["coverage_before_pct"],
+        "coverage_after_pct": figures["coverage_after_pct"],
+        "population_wifi_reach": round(float(hotspots["people_newly_covered"].sum()), 1),
+        "new_towers": len(sites),
+        "new_wifi": len(hotspots),
+        "fiber_km": round(float(links.loc[links["type"] == "fiber", "length_km"].sum()), 2),
+        "microwave_links": int((links["type"] == "microwave").sum()),
+        "satellite_links": int((links["type"] == "satellite").sum()),
+        "cost_per_new_person": round(total / newly) if newly > 0 else None,
+        "solver": {
+            "status": sol.status,
+            "objective": round(sol.objective, 3),
+            "bound": round(sol.bound, 3),
+            "gap": round(sol.gap, 6),
+            "seconds": round(sol.seconds, 3),
+        },
+        "regions": figures["regions"],
+    }
+    return PlanTables(sites=sites, hotspots=hotspots, links=links, summary=summary)
+
+
+def _region_name(analysis: Analysis, x: float, y: float) -> str:
+    grid = analysis.layers.grid
+    r, c = grid.rowcol(np.array([x]), np.array([y]))
+    if 0 <= r[0] < grid.height and 0 <= c[0] < grid.width:
+        i = int(analysis.layers.region[r[0], c[0]])
+        if i >= 0:
+            return str(analysis.layers.regions["name"].iat[i])
+    return ""
+
+
+def _backhaul_text(r: dict[str, Any], currency: str) -> str:
+    kind = r["backhaul"]
+    cost = money(r["backhaul_cost"], currency)
+    if kind == "fiber":
+        return f"fiber spur {r['backhaul_km']:.1f} km to {r['backhaul_to']} ({cost})"
+    if kind == "microwave":
+        return f"microwave hop {r['backhaul_km']:.1f} km to {r['backhaul_to']} ({cost})"
+    return f"satellite (VSAT) ({cost}); no fiber or microwave within reach was cheaper"
+
+
+def _reason(
+    r: dict[str, Any], areas: gpd.GeoDataFrame, *, currency: str, horizon: int, average: float
+) -> str:
+    people = r["people_newly_covered"]
+    cost = money(r["all_in_cost"], currency)
+    per = f"{money(r['cost_per_person'], currency)} per person" if r["cost_per_person"] else "n/a"
+    if r["kind"] == "wifi":
+        return (
+            f"Public WiFi at {r['name']}: reaches {people:,.0f} people left without mobile signal "
+            f"by this plan. Backhaul: {_backhaul_text(r, currency)}. Cost {cost} over {horizon} "
+            f"years ({per})."
+        )
+    where = ""
+    if r["blank_spot"]:
+        area = areas.loc[areas["id"] == r["blank_spot"]].iloc[0]
+        near = f" near {area['nearest_village']}" if "nearest_village" in area else ""
+        where = (
+            f", most of them in blank spot {r['blank_spot']}{near} "
+            f"({area['population']:,.0f} people live there)"
+        )
+    compare = (
+        f"; plan average {money(average, currency)} per person" if math.isfinite(average) else ""
+    )
+    return (
+        f"Newly covers {people:,.0f} people that no existing site reaches{where}; "
+        f"{r['people_only_here']:,.0f} of them are served by no other new site. "
+        f"Backhaul: {_backhaul_text(r, currency)}. Cost {cost} over {horizon} years "
+        f"({per}{compare})."
+    )
+
+
+def _site_frame(rows: pd.DataFrame, analysis: Analysis) -> gpd.GeoDataFrame:
+    out = rows.sort_values("id", kind="stable").reset_index(drop=True)
+    return gpd.GeoDataFrame(
+        out[SITE_COLUMNS], geometry=out.geometry.to_numpy(), crs=analysis.layers.grid.crs
+    )
+
+
+def _links(rows: pd.DataFrame, analysis: Analysis, horizon: int) -> gpd.GeoDataFrame:
+    rows = rows.sort_values("id", kind="stable")
+    links = pd.DataFrame(
+        {
+            "id": "L-" + rows["id"].astype(str),
+            "type": rows["backhaul"].to_numpy(),
+            "length_km": rows["backhaul_km"].to_numpy(),
+            "capex": rows["backhaul_capex"].astype(float).to_numpy(),
+            "opex_per_year": rows["backhaul_opex_per_year"].astype(float).to_numpy(),
+            "from": rows["id"].to_numpy(),
+            "to": rows["backhaul_to"].to_numpy(),
+        }
+    )
+    links["total_cost"] = links["capex"] + horizon * links["opex_per_year"]
+    return gpd.GeoDataFrame(
+        links[LINK_COLUMNS],
+        geometry=gpd.GeoSeries(
+            list(rows["link_geometry"]), crs=analysis.layers.grid.crs
+        ).to_numpy(),
+        crs=analysis.layers.grid.crs,
+    )

@@ -1,0 +1,94 @@
+"""Run folders, written atomically: everything goes into a hidden temporary folder beside the
+target, which replaces the target only when complete. A crash or Ctrl-C leaves the previous
+run as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder; on success it becomes ``target`` (replacing any old one)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf become null, numpy scalars become Python numbers."""
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.write_text(json.dumps(_clean(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def write_geojson(path: Path, gdf: gpd.GeoDataFrame) -> None:
+    """RFC 7946 GeoJSON (EPSG:4326), deterministic for the same data."""
+    out = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
+    text = out.to_json(drop_id=True, na="null", show_bbox=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """One GeoPackage with a layer per entry (EPSG:4326); empty layers keep their columns."""
+    for name, gdf in layers.items():
+        out = gdf.to_crs("EPSG:4326")
+        geom_type = "Unknown"
+        if len(out) and out.geometry.notna().any():
+            geom_type = str(out.geometry.dropna().geom_type.iloc[0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            out.to_file(path, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geom_type)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

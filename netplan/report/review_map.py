@@ -1,0 +1,454 @@
+"""Interactive review map of a coverage plan, rendered as one HTML document.
+
+The map lets a reviewer check a plan at a glance: regions coloured by coverage, the
+blank spots, existing and new coverage, new towers, WiFi hotspots and backhaul links.
+It works offline (a plain background is the default base layer); OpenStreetMap tiles
+are an optional base layer for when a network is available.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Figure
+from shapely.geometry import mapping
+
+logger = logging.getLogger(__name__)
+
+#: Fallback view (all of Indonesia) when the regions have no usable bounds.
+_INDONESIA_BOUNDS = ((-11.0, 95.0), (6.0, 141.0))
+_SIMPLIFY_DEG = 0.0002
+_DECIMALS = 5
+_BACKHAUL_COLOURS = {"fiber": "#e67e22", "microwave": "#1f78b4", "satellite": "#8c564b"}
+_OTHER_COLOUR = "#7f7f7f"
+_LINK_DASH = {"fiber": None, "microwave": "6 4", "satellite": "2 4"}
+_COVERAGE_CLASSES = (
+    (95.0, "#1a9641", "≥ 95 %"),
+    (80.0, "#a6d96a", "80–95 %"),
+    (50.0, "#fdae61", "50–80 %"),
+    (-math.inf, "#d7191c", "< 50 %"),
+)
+_BOX_STYLE = (
+    "position:fixed;z-index:9999;background:rgba(255,255,255,.92);padding:6px 9px;"
+    "border:1px solid #999;border-radius:4px;font:12px/1.35 sans-serif;"
+)
+_ID_RE = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def _missing(value: Any) -> bool:
+    """Return True for None, NaN, NaT and pd.NA (tolerant of non-scalar input)."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _num(value: Any) -> float | None:
+    """Value as a finite float, None when missing, infinite or not a number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _esc(value: Any) -> str:
+    """HTML-escape text; also neutralise backticks, ``$`` and ``\\``.
+
+    folium embeds popup and tooltip HTML in JavaScript template literals, where those
+    three characters would otherwise be interpreted.
+    """
+    if _missing(value):
+        return ""
+    text = html.escape(str(value))
+    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+def _fmt_int(value: Any) -> str:
+    """Format a count with thousands separators, ``n/a`` when missing."""
+    number = _num(value)
+    return "n/a" if number is None else f"{round(number):,}"
+
+
+def _fmt_pct(value: Any) -> str:
+    """Format a percentage with one decimal, ``n/a`` when missing."""
+    number = _num(value)
+    return "n/a" if number is None else f"{number:.1f} %"
+
+
+def _fmt_money(value: Any, currency: str) -> str:
+    """Format money: ``IDR 850,000`` below a million, ``IDR 2.35 bn`` compact above."""
+    amount = _num(value)
+    if amount is None:
+        return "n/a"
+    for scale, unit in ((1e12, "tn"), (1e9, "bn"), (1e6, "mn")):
+        if abs(amount) >= scale:
+            number = f"{amount / scale:.2f}".rstrip("0").rstrip(".")
+            return f"{currency} {number} {unit}"
+    return f"{currency} {round(amount):,}"
+
+
+def _coverage_colour(pct: Any) -> str:
+    """Colour class of a coverage percentage (grey when unknown)."""
+    number = _num(pct)
+    if number is None:
+        return _OTHER_COLOUR
+    return next(colour for low, colour, _ in _COVERAGE_CLASSES if number >= low)
+
+
+def _compact_geom(geom: Any, simplify: bool) -> Any:
+    """Simplify polygons slightly and round coordinates so the HTML stays small."""
+    if simplify:
+        geom = geom.simplify(_SIMPLIFY_DEG, preserve_topology=True)
+    return shapely.transform(geom, lambda xy: np.round(xy, _DECIMALS))
+
+
+def _records(gdf: gpd.GeoDataFrame) -> list[tuple[Any, dict[str, Any]]]:
+    """Pairs of (geometry, attribute dict); dicts because columns like ``from`` are keywords."""
+    attrs = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    return list(zip(gdf.geometry, attrs, strict=True))
+
+
+def _features(
+    gdf: gpd.GeoDataFrame | None,
+    props: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    simplify: bool = True,
+) -> list[dict[str, Any]]:
+    """GeoJSON features of the non-empty geometries of ``gdf`` with compact coordinates."""
+    if gdf is None or gdf.empty:
+        return []
+    feats: list[dict[str, Any]] = []
+    for geom, rec in _records(gdf):
+        if geom is None or geom.is_empty:
+            continue
+        geom = _compact_geom(geom, simplify)
+        if geom.is_empty:
+            continue
+        feats.append(
+            {
+                "type": "Feature",
+                "id": str(len(feats)),
+                "geometry": mapping(geom),
+                "properties": props(rec) if props else {},
+            }
+        )
+    return feats
+
+
+def _add_geojson(
+    group: folium.FeatureGroup,
+    feats: list[dict[str, Any]],
+    style: Callable[[dict[str, Any]], dict[str, Any]],
+    tooltip: tuple[list[str], list[str]] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Add one GeoJson layer (skipped when there are no features) to ``group``."""
+    if not feats:
+        return
+    tip = folium.GeoJsonTooltip(fields=tooltip[0], aliases=tooltip[1]) if tooltip else None
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        style_function=style,
+        tooltip=tip,
+        control=False,
+        **kwargs,
+    ).add_to(group)
+
+
+def _point(geom: Any) -> tuple[float, float] | None:
+    """(lat, lon) of a point geometry rounded to 5 decimals, None if unusable."""
+    if geom is None or geom.is_empty:
+        return None
+    pt = geom if geom.geom_type == "Point" else geom.representative_point()
+    return round(pt.y, _DECIMALS), round(pt.x, _DECIMALS)
+
+
+def _site_popup(row: Mapping[str, Any], currency: str) -> folium.Popup:
+    """Popup table of a new tower or hotspot with its costs and the reason it was chosen."""
+    cells = [
+        ("ID", _esc(row.get("id", ""))),
+        ("Technology", _esc(row.get("technology", ""))),
+        ("Backhaul", _esc(row.get("backhaul", ""))),
+        ("Capex", _esc(_fmt_money(row.get("capex"), currency))),
+        ("Opex per year", _esc(_fmt_money(row.get("opex_per_year"), currency))),
+        ("Total cost", _esc(_fmt_money(row.get("total_cost"), currency))),
+        ("People newly covered", _fmt_int(row.get("people_newly_covered"))),
+        ("Cost per person", _esc(_fmt_money(row.get("cost_per_person"), currency))),
+    ]
+    rows = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in cells)
+    reason = _esc(row.get("reason", ""))
+    body = f"<table>{rows}</table>" + (f"<p style='max-width:280px'>{reason}</p>" if reason else "")
+    return folium.Popup(body, max_width=320)
+
+
+def _add_sites(
+    group: folium.FeatureGroup,
+    gdf: gpd.GeoDataFrame,
+    currency: str,
+    radius: int,
+    colour_of: Callable[[dict[str, Any]], str],
+) -> None:
+    """Add one circle marker with a popup table per new tower or hotspot."""
+    for geom, row in _records(gdf):
+        loc = _point(geom)
+        if loc is None:
+            continue
+        folium.CircleMarker(
+            loc,
+            radius=radius,
+            color="#222",
+            weight=1.5,
+            fill=True,
+            fill_color=colour_of(row),
+            fill_opacity=0.95,
+            popup=_site_popup(row, currency),
+            tooltip=_esc(row.get("id", "")),
+        ).add_to(group)
+
+
+def _title_html(title: str, currency: str, summary: Mapping[str, Any] | None) -> str:
+    """Fixed title box with the scenario title and, when given, the key figures."""
+    lines = []
+    if summary:
+        figures = [
+            ("Population", "population_total", _fmt_int),
+            ("Coverage before", "coverage_before_pct", _fmt_pct),
+            ("Coverage after", "coverage_after_pct", _fmt_pct),
+            ("Newly covered", "population_newly_covered", _fmt_int),
+            ("Total cost", "total_cost", lambda v: _fmt_money(v, currency)),
+            ("New towers", "new_towers", _fmt_int),
+            ("New WiFi hotspots", "new_wifi", _fmt_int),
+        ]
+        lines = [
+            f"{label}: <b>{_esc(fmt(summary[key]))}</b>"
+            for label, key, fmt in figures
+            if key in summary
+        ]
+    return (
+        f"<div style='{_BOX_STYLE}top:10px;left:55px;max-width:320px'>"
+        f"<div style='font-size:14px;font-weight:bold'>{_esc(title)}</div>"
+        + "<br>".join(lines)
+        + "</div>"
+    )
+
+
+def _legend_html(with_plan: bool) -> str:
+    """Fixed legend box explaining colours and symbols."""
+
+    def swatch(colour: str, label: str, shape: str = "border-radius:2px") -> str:
+        return (
+            f"<div><span style='display:inline-block;width:11px;height:11px;"
+            f"background:{colour};{shape};margin-right:5px'></span>{html.escape(label)}</div>"
+        )
+
+    circle = "border-radius:50%"
+    fiber, mw = _BACKHAUL_COLOURS["fiber"], _BACKHAUL_COLOURS["microwave"]
+    items = ["<b>Region coverage</b>"]
+    items += [swatch(colour, label) for _, colour, label in _COVERAGE_CLASSES]
+    items += [
+        swatch("rgba(44,160,44,.45)", "Existing coverage"),
+        swatch("rgba(215,25,28,.6)", "Blank spot"),
+        swatch("#999", "Existing site", circle),
+    ]
+    if with_plan:
+        items += [swatch("rgba(31,119,180,.45)", "New coverage"), "<b>New tower by backhaul</b>"]
+        items += [swatch(c, k, circle) for k, c in _BACKHAUL_COLOURS.items()]
+        items += [
+            swatch("#9b59b6", "WiFi hotspot", circle),
+            "<b>Backhaul links</b>",
+            swatch("none", "fiber (solid)", f"height:0;border-top:3px solid {fiber}"),
+            swatch("none", "microwave (dashed)", f"height:0;border-top:3px dashed {mw}"),
+        ]
+    return f"<div style='{_BOX_STYLE}bottom:20px;left:10px'>{''.join(items)}</div>"
+
+
+def _group(m: folium.Map, name: str) -> folium.FeatureGroup:
+    """Create a named overlay group listed in the layer control and add it to ``m``."""
+    group = folium.FeatureGroup(name=name)
+    group.add_to(m)
+    return group
+
+
+def _stable_ids(document: str) -> str:
+    """Replace folium's random element ids with sequential ones so output is reproducible."""
+    ids: dict[str, str] = {}
+    return _ID_RE.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids):x}"), document)
+
+
+def render_review_map(
+    *,
+    title: str,
+    currency: str,
+    regions: gpd.GeoDataFrame,
+    blank_spots: gpd.GeoDataFrame,
+    coverage_before: gpd.GeoDataFrame,
+    coverage_new: gpd.GeoDataFrame | None,
+    existing_sites: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame | None,
+    hotspots: gpd.GeoDataFrame | None,
+    links: gpd.GeoDataFrame | None,
+    summary: Mapping[str, Any] | None = None,
+) -> str:
+    """Return the review map as one self-contained HTML document (string).
+
+    Parameters
+    ----------
+    title, currency
+        Scenario title for the title box and currency code used to format money.
+    regions, blank_spots, coverage_before, coverage_new
+        Polygon layers in EPSG:4326; ``coverage_new`` is None for analysis-only runs.
+    existing_sites, sites, hotspots, links
+        Point and line layers in EPSG:4326; the plan layers are None without a plan.
+        Links without geometry (satellite) are skipped.
+    summary
+        Optional key figures shown under the title.
+
+    Returns
+    -------
+    str
+        The HTML document; nothing is written to disk.
+    """
+    currency = str(currency)
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
+    root = cast(Figure, m.get_root())
+    root.header.add_child(folium.Element("<style>.leaflet-container{background:#f4f3ee}</style>"))
+    folium.FeatureGroup(name="No basemap", overlay=False).add_to(m)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", show=False).add_to(m)
+
+    bounds = regions.total_bounds if not regions.empty else [np.nan] * 4
+    if np.all(np.isfinite(bounds)):
+        m.fit_bounds([[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]])
+    else:
+        logger.warning("Regions have no usable bounds; showing all of Indonesia")
+        m.fit_bounds([list(_INDONESIA_BOUNDS[0]), list(_INDONESIA_BOUNDS[1])])
+
+    def region_props(row: dict[str, Any]) -> dict[str, Any]:
+        after = row.get("coverage_after_pct")
+        metric = row.get("coverage_before_pct") if _missing(after) else after
+        return {
+            "name": _esc(row.get("name")),
+            "code": _esc(row.get("code", "")),
+            "population": _fmt_int(row.get("population")),
+            "before": _fmt_pct(row.get("coverage_before_pct")),
+            "after": _fmt_pct(after),
+            "colour": _coverage_colour(metric),
+        }
+
+    group = _group(m, "Regions")
+    _add_geojson(
+        group,
+        _features(regions, region_props),
+        lambda f: {
+            "color": f["properties"]["colour"],
+            "weight": 2,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.06,
+        },
+        (
+            ["name", "code", "population", "before", "after"],
+            ["Region", "Code", "Population", "Coverage before", "Coverage after"],
+        ),
+    )
+
+    group = _group(m, "Existing coverage")
+    _add_geojson(
+        group,
+        _features(coverage_before),
+        lambda _: {"stroke": False, "fillColor": "#2ca02c", "fillOpacity": 0.3},
+    )
+    if coverage_new is not None:
+        group = _group(m, "New coverage")
+        _add_geojson(
+            group,
+            _features(coverage_new),
+            lambda _: {"stroke": False, "fillColor": "#1f77b4", "fillOpacity": 0.35},
+        )
+
+    group = _group(m, "Blank spots")
+    _add_geojson(
+        group,
+        _features(
+            blank_spots,
+            lambda r: {"id": _esc(r.get("id", "")), "population": _fmt_int(r.get("population"))},
+        ),
+        lambda _: {"color": "#d7191c", "weight": 1, "fillColor": "#d7191c", "fillOpacity": 0.45},
+        (["id", "population"], ["Blank spot", "Population"]),
+    )
+
+    group = _group(m, "Existing sites")
+    existing = _features(
+        existing_sites,
+        lambda r: {
+            "id": _esc(r.get("id", "")),
+            "technology": _esc(r.get("technology", "")),
+            "cells": _fmt_int(r.get("cells")),
+        },
+        simplify=False,
+    )
+    if existing:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": existing},
+            control=False,
+            marker=folium.CircleMarker(
+                radius=3, color="#666", weight=1, fill=True, fill_color="#999", fill_opacity=0.9
+            ),
+            popup=folium.GeoJsonPopup(
+                fields=["id", "technology", "cells"], aliases=["Site", "Technology", "Cells"]
+            ),
+        ).add_to(group)
+
+    if sites is not None:
+        group = _group(m, "New towers")
+        _add_sites(
+            group,
+            sites,
+            currency,
+            7,
+            lambda r: _BACKHAUL_COLOURS.get(str(r.get("backhaul", "")).lower(), _OTHER_COLOUR),
+        )
+    if hotspots is not None:
+        group = _group(m, "WiFi hotspots")
+        _add_sites(group, hotspots, currency, 4, lambda _: "#9b59b6")
+    if links is not None:
+
+        def link_props(row: dict[str, Any]) -> dict[str, Any]:
+            kind = str(row.get("type", "")).lower()
+            km = _num(row.get("length_km"))
+            return {
+                "type": _esc(kind),
+                "length": "n/a" if km is None else f"{km:.1f} km",
+                "cost": _esc(_fmt_money(row.get("total_cost"), currency)),
+                "ends": f"{_esc(row.get('from', ''))} → {_esc(row.get('to', ''))}",
+                "colour": _BACKHAUL_COLOURS.get(kind, _OTHER_COLOUR),
+                "dash": _LINK_DASH.get(kind, "2 4"),
+            }
+
+        group = _group(m, "Backhaul links")
+        _add_geojson(
+            group,
+            _features(links, link_props, simplify=False),
+            lambda f: {
+                "color": f["properties"]["colour"],
+                "weight": 3,
+                "dashArray": f["properties"]["dash"],
+                "opacity": 0.9,
+            },
+            (["type", "ends", "length", "cost"], ["Link", "From → to", "Length", "Cost"]),
+        )
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    root.html.add_child(folium.Element(_title_html(title, currency, summary)))
+    root.html.add_child(folium.Element(_legend_html(with_plan=sites is not None)))
+    document = _stable_ids(root.render())
+    logger.debug("Review map rendered: %d characters", len(document))
+    return document

@@ -1,0 +1,140 @@
+"""Whole runs as library calls: ``run_plan`` and ``run_analysis`` do what the CLI's ``plan``
+and ``analyze`` do, returning the output folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from netplan.config import Scenario
+from netplan.evaluate import plan_tables, population_figures
+from netplan.io.outputs import sha256_file
+from netplan.io.runs import write_run
+from netplan.manifest import build_manifest, describe_inputs
+from netplan.pipeline import Analysis, PlanResult, Timings, analyze, plan
+from netplan.report.run_map import review_map_html
+
+logger = logging.getLogger(__name__)
+
+
+def _inputs(analysis: Analysis) -> dict[str, dict[str, str]]:
+    paths = dict(analysis.layers.inputs)
+    if analysis.scenario.source is not None:
+        paths["scenario"] = analysis.scenario.source
+    return describe_inputs(paths, sha256_file)
+
+
+def _regions(analysis: Analysis, summary: dict[str, Any]) -> gpd.GeoDataFrame:
+    regions = analysis.layers.regions.copy()
+    for key in ("population", "coverage_before_pct", "coverage_after_pct"):
+        regions[key] = [r[key] for r in summary["regions"]]
+    return regions
+
+
+def run_analysis(scenario: Scenario, *, out_dir: Path | None = None) -> tuple[Path, dict[str, Any]]:
+    """Coverage and blank spots only; writes the analysis run folder."""
+    timings = Timings()
+    analysis = analyze(scenario, timings=timings)
+    figures = population_figures(analysis, None)
+    summary = {"scenario": scenario.name, "currency": scenario.currency, **figures}
+    for region in summary["regions"]:
+        region.pop("coverage_after_pct")
+    summary["regions"] = figures["regions"]
+    with timings.stage("write outputs"):
+        html = review_map_html(analysis, summary=summary)
+        manifest = build_manifest(
+            scenario,
+            command="analyze",
+            input_hashes=_inputs(analysis),
+            timings=timings.seconds,
+            sizes=_sizes(analysis),
+        )
+        out = write_run(
+            out_dir or scenario.output_dir(),
+            grid=analysis.layers.grid,
+            region=analysis.layers.region,
+            summary=summary,
+            manifest=manifest,
+            map_html=html,
+            blank_spots=analysis.blank.areas,
+            regions=_regions(
+                analysis,
+                {"regions": [{**r, "coverage_after_pct": None} for r in summary["regions"]]},
+            ),
+            covered_before=analysis.coverage_before.covered,
+        )
+    return out, summary
+
+
+def run_plan(
+    scenario: Scenario, *, out_dir: Path | None = None
+) -> tuple[Path, dict[str, Any], PlanResult]:
+    """The full pipeline; writes the plan run folder."""
+    timings = Timings()
+    result = plan(scenario, timings=timings)
+    analysis = result.analysis
+    with timings.stage("evaluate"):
+        tables = plan_tables(result)
+    with timings.stage("write outputs"):
+        covered_after = result.coverage_after.covered
+        html = review_map_html(
+            analysis, tables=tables, covered_after=covered_after, summary=tables.summary
+        )
+        sizes = _sizes(analysis)
+        sizes.update(
+            options=len(result.options.table),
+            tower_candidates=int(
+                result.options.table.loc[result.options.table["kind"] == "tower", "id"].nunique()
+            ),
+            hotspot_candidates=int(
+                result.options.table.loc[result.options.table["kind"] == "wifi", "id"].nunique()
+            ),
+            demand_rows_merged=result.problem.n_rows,
+            footprint_entries=int(result.options.cell.size),
+        )
+        manifest = build_manifest(
+            scenario,
+            command="plan",
+            input_hashes=_inputs(analysis),
+            timings=timings.seconds,
+            sizes=sizes,
+        )
+        manifest["solution"] = {
+            "status": result.solution.status,
+            "objective": result.solution.objective,
+            "bound": result.solution.bound,
+            "gap": result.solution.gap,
+        }
+        out = write_run(
+            out_dir or scenario.output_dir(),
+            grid=analysis.layers.grid,
+            region=analysis.layers.region,
+            summary=tables.summary,
+            manifest=manifest,
+            map_html=html,
+            blank_spots=analysis.blank.areas,
+            regions=_regions(analysis, tables.summary),
+            covered_before=analysis.coverage_before.covered,
+            covered_after=covered_after,
+            sites=tables.sites,
+            hotspots=tables.hotspots,
+            links=tables.links,
+        )
+    return out, tables.summary, result
+
+
+def _sizes(analysis: Analysis) -> dict[str, int]:
+    grid = analysis.layers.grid
+    return {
+        "grid_width": grid.width,
+        "grid_height": grid.height,
+        "grid_cells": grid.size,
+        "populated_cells": int((analysis.layers.population > 0).sum()),
+        "blank_cells": int(analysis.blank.cells.size),
+        "blank_spots": len(analysis.blank.areas),
+        "existing_sites": len(analysis.layers.existing_sites),
+    }
