@@ -1,0 +1,23 @@
+"""Options shared by several commands, spelled and documented once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+config_option = click.option(
+    "-c",
+    "--config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Scenario YAML file (default: the shipped demo, configs/demo.yaml).",
+)
+out_option = click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Output folder (default: output.dir of the scenario, else outputs/<name>).",
+)

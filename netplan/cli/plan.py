@@ -1,0 +1,57 @@
+"""``netplan plan``: the whole pipeline, written to a run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from netplan.cli.errors import handle_errors
+from netplan.cli.options import config_option, out_option
+from netplan.config import default_config_path, load_scenario
+from netplan.runs import run_plan
+
+
+@click.command()
+@config_option
+@click.option(
+    "--budget", type=float, default=None, help="Budget (scenario currency); overrides objective."
+)
+@click.option(
+    "--target-coverage",
+    type=float,
+    default=None,
+    help="Share of the population to cover (0-1); overrides objective.",
+)
+@out_option
+@click.option("--time-limit", type=float, default=None, help="Solver time limit in seconds.")
+@handle_errors
+def plan(
+    config: Path | None,
+    budget: float | None,
+    target_coverage: float | None,
+    out: Path | None,
+    time_limit: float | None,
+) -> None:
+    """Choose new sites, backhaul and hotspots; write the plan, map and summary."""
+    if budget is not None and target_coverage is not None:
+        raise click.UsageError("give --budget or --target-coverage, not both")
+    overrides: dict[str, Any] = {}
+    if budget is not None:
+        overrides["objective.budget"] = budget
+    if target_coverage is not None:
+        overrides["objective.target_coverage"] = target_coverage
+    if time_limit is not None:
+        overrides["solver.time_limit_s"] = time_limit
+    scenario = load_scenario(config or default_config_path(), overrides=overrides)
+    folder, summary, _ = run_plan(scenario, out_dir=out)
+    s = summary
+    click.echo(
+        f"{s['scenario']}: {s['new_towers']} new towers, {s['new_wifi']} hotspots; coverage "
+        f"{s['coverage_before_pct']:.1f}% -> {s['coverage_after_pct']:.1f}% "
+        f"(+{s['population_newly_covered']:,.0f} people) for {s['currency']} "
+        f"{s['total_cost']:,.0f}; solver {s['solver']['status']}, gap "
+        f"{100 * s['solver']['gap']:.2f}%"
+    )
+    click.echo(f"outputs: {folder}")
