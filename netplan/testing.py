@@ -1,0 +1,173 @@
+"""Public testing helpers: tiny synthetic scenarios built on disk in seconds.
+
+``write_scenario(folder)`` writes a complete, valid scenario (rasters, vectors, YAML) for a
+~6 × 6 km region; keyword overrides change the config so tests can break one thing at a
+time.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+import yaml
+from rasterio.transform import from_origin
+
+#: the tiny region: lon/lat box, EPSG:4326
+WEST, NORTH, SIZE_DEG = 139.00, -4.00, 0.06
+PIXEL_DEG = 0.001  # ~110 m
+
+
+def _box(west: float, south: float, east: float, north: float) -> list[list[float]]:
+    return [[west, south], [east, south], [east, north], [west, north], [west, south]]
+
+
+def population_array(seed: int = 0) -> np.ndarray:
+    """People per pixel: three villages of known size and a little scatter."""
+    n = round(SIZE_DEG / PIXEL_DEG)
+    pop = np.zeros((n, n), dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    for (r, c), people in {(10, 10): 400.0, (30, 45): 900.0, (50, 15): 250.0}.items():
+        yy, xx = np.mgrid[0:n, 0:n]
+        blob = np.exp(-((yy - r) ** 2 + (xx - c) ** 2) / (2 * 2.0**2))
+        pop += (people * blob / blob.sum()).astype(np.float32)
+    scatter = rng.random((n, n)) < 0.01
+    pop[scatter] += rng.integers(1, 5, size=int(scatter.sum())).astype(np.float32)
+    return pop
+
+
+def write_population(
+    path: Path, *, crs: str | None = "EPSG:4326", west: float = WEST, north: float = NORTH
+) -> float:
+    """Write the population raster; returns its total."""
+    pop = population_array()
+    profile: dict[str, Any] = {
+        "driver": "GTiff",
+        "width": pop.shape[1],
+        "height": pop.shape[0],
+        "count": 1,
+        "dtype": "float32",
+        "transform": from_origin(west, north, PIXEL_DEG, PIXEL_DEG),
+        "nodata": -99999.0,
+    }
+    if crs is not None:
+        profile["crs"] = crs
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(pop, 1)
+    return float(pop.sum(dtype=np.float64))
+
+
+def write_scenario(folder: Path, *, config: Mapping[str, Any] | None = None) -> Path:
+    """Write a small valid scenario into ``folder``; returns the YAML path.
+
+    ``config`` entries are merged into the scenario (nested dicts merged key by key).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    east, south = WEST + SIZE_DEG, NORTH - SIZE_DEG
+    mid = WEST + SIZE_DEG / 2
+    regions = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "West", "code": "01"},
+                "geometry": {"type": "Polygon", "coordinates": [_box(WEST, south, mid, NORTH)]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "East", "code": "02"},
+                "geometry": {"type": "Polygon", "coordinates": [_box(mid, south, east, NORTH)]},
+            },
+        ],
+    }
+    (folder / "regions.geojson").write_text(json.dumps(regions))
+    write_population(folder / "population.tif")
+    with (folder / "towers.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            [
+                "radio",
+                "mcc",
+                "net",
+                "area",
+                "cell",
+                "unit",
+                "lon",
+                "lat",
+                "range",
+                "samples",
+                "changeable",
+                "created",
+                "updated",
+                "averageSignal",
+            ]
+        )
+        for sector in (1, 2, 3):
+            w.writerow(
+                [
+                    "LTE",
+                    510,
+                    10,
+                    4301,
+                    120101 * 256 + sector,
+                    7,
+                    WEST + 0.0105 + sector * 1e-4,
+                    NORTH - 0.0105,
+                    2000,
+                    10,
+                    1,
+                    1600000000,
+                    1600000000,
+                    0,
+                ]
+            )
+    nodes = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "POP-1", "name": "PoP"},
+                "geometry": {"type": "Point", "coordinates": [WEST + 0.005, NORTH - 0.005]},
+            }
+        ],
+    }
+    (folder / "fiber_nodes.geojson").write_text(json.dumps(nodes))
+    scenario: dict[str, Any] = {
+        "name": "tiny",
+        "currency": "IDR",
+        "region": {"boundaries": "regions.geojson", "resolution_m": 100},
+        "layers": {
+            "population": "population.tif",
+            "towers": "towers.csv",
+            "fiber_nodes": "fiber_nodes.geojson",
+        },
+        "coverage": {"model": "radius"},
+        "technologies": {
+            "macro_4g": {"kind": "tower", "radius_m": 1500, "capex": 1.0e9, "opex_per_year": 1.0e8}
+        },
+        "backhaul": {
+            "fiber": {"capex_per_km": 2.5e8, "opex_per_km_year": 4e6, "max_km": 20},
+            "microwave": {"capex_per_link": 6.2e8, "opex_per_year": 2e7, "max_hop_km": 40},
+            "satellite": {"capex": 1.2e8, "opex_per_year": 1.8e8},
+        },
+        "objective": {"budget": 5.0e9},
+        "solver": {"time_limit_s": 10, "relative_gap": 0.0},
+        "output": {"dir": "out"},
+    }
+    _merge(scenario, dict(config or {}))
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    return path
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value

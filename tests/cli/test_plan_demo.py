@@ -1,0 +1,162 @@
+"""`netplan plan` on the shipped demo region, through click's test runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import rasterio
+from click.testing import CliRunner
+
+from netplan.cli.main import cli
+from netplan.io.outputs import sha256_file
+from tests.conftest import DEMO
+
+SUMMARY_KEYS = [
+    "scenario",
+    "currency",
+    "budget",
+    "total_cost",
+    "capex",
+    "opex_per_year",
+    "horizon_years",
+    "population_total",
+    "population_covered_before",
+    "population_covered_after",
+    "population_newly_covered",
+    "coverage_before_pct",
+    "coverage_after_pct",
+    "population_wifi_reach",
+    "new_towers",
+    "new_wifi",
+    "fiber_km",
+    "microwave_links",
+    "satellite_links",
+    "cost_per_new_person",
+    "solver",
+    "regions",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("demo") / "run"
+    result = CliRunner().invoke(cli, ["-q", "plan", "-c", str(DEMO), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "new towers" in result.stdout
+    return out, json.loads((out / "summary.json").read_text())
+
+
+def _features(path: Path) -> list[dict[str, Any]]:
+    return json.loads(path.read_text())["features"]
+
+
+def test_summary_has_exactly_the_contract_keys(demo_run: tuple[Path, dict[str, Any]]) -> None:
+    _, s = demo_run
+    assert list(s) == SUMMARY_KEYS
+    assert set(s["solver"]) == {"status", "objective", "bound", "gap", "seconds"}
+    assert all(
+        set(r) == {"name", "population", "coverage_before_pct", "coverage_after_pct"}
+        for r in s["regions"]
+    )
+
+
+def test_population_matches_the_raster(demo_run: tuple[Path, dict[str, Any]]) -> None:
+    _, s = demo_run
+    with rasterio.open(DEMO.parent.parent / "datasets/papua-highlands/population.tif") as src:
+        data = src.read(1, masked=True)
+    raster_total = float(data.sum(dtype=np.float64))
+    assert s["population_total"] == pytest.approx(raster_total, rel=1e-3)
+    assert sum(r["population"] for r in s["regions"]) == pytest.approx(
+        s["population_total"], abs=1.0
+    )
+
+
+def test_coverage_figures_are_consistent(demo_run: tuple[Path, dict[str, Any]]) -> None:
+    out, s = demo_run
+    assert s["coverage_after_pct"] > s["coverage_before_pct"] > 0
+    assert s["population_newly_covered"] == pytest.approx(
+        s["population_covered_after"] - s["population_covered_before"], abs=0.2
+    )
+    placed = _features(out / "plan.geojson")
+    towers = [f["properties"] for f in placed if f["properties"]["kind"] == "tower"]
+    wifi = [f["properties"] for f in placed if f["properties"]["kind"] == "wifi"]
+    assert len(towers) == s["new_towers"] > 0 and len(wifi) == s["new_wifi"]
+    # every newly covered person is attributed to exactly one new tower
+    assert sum(t["people_newly_covered"] for t in towers) == pytest.approx(
+        s["population_newly_covered"], abs=1.0
+    )
+    assert sum(w["people_newly_covered"] for w in wifi) == pytest.approx(
+        s["population_wifi_reach"], abs=1.0
+    )
+    assert all(t["people_newly_covered"] > 0 and t["reason"] for t in towers)
+    for region in s["regions"]:
+        assert region["coverage_after_pct"] >= region["coverage_before_pct"]
+
+
+def test_costs_add_up_and_stay_within_budget(demo_run: tuple[Path, dict[str, Any]]) -> None:
+    out, s = demo_run
+    sites = [f["properties"] for f in _features(out / "plan.geojson")]
+    links = [f["properties"] for f in _features(out / "links.geojson")]
+    total = sum(p["total_cost"] for p in sites) + sum(p["total_cost"] for p in links)
+    assert total == pytest.approx(s["total_cost"], rel=1e-9)
+    assert s["total_cost"] == pytest.approx(
+        s["capex"] + s["horizon_years"] * s["opex_per_year"], rel=1e-9
+    )
+    assert s["total_cost"] <= s["budget"]
+    # one backhaul link per site, counted by type in the summary
+    assert len(links) == len(sites)
+    assert sum(p["type"] == "microwave" for p in links) == s["microwave_links"]
+    assert sum(p["type"] == "satellite" for p in links) == s["satellite_links"]
+    fiber = sum(p["length_km"] for p in links if p["type"] == "fiber")
+    assert fiber == pytest.approx(s["fiber_km"], abs=0.01)
+    for site in sites:
+        per_person = (site["total_cost"] + site["backhaul_cost"]) / site["people_newly_covered"]
+        assert site["cost_per_person"] == pytest.approx(per_person, abs=1.0)
+
+
+def test_solver_reports_bound_and_gap(demo_run: tuple[Path, dict[str, Any]]) -> None:
+    _, s = demo_run
+    solver = s["solver"]
+    assert solver["bound"] >= solver["objective"] > 0
+    assert solver["gap"] == pytest.approx(
+        (solver["bound"] - solver["objective"]) / solver["objective"], abs=1e-5
+    )
+    assert solver["status"] in {"optimal", "gap_reached", "time_limit"}
+    if solver["status"] != "time_limit":
+        assert solver["gap"] <= 0.005 + 1e-6
+
+
+def test_outputs_and_manifest(demo_run: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = demo_run
+    for name in (
+        "plan.gpkg",
+        "plan.geojson",
+        "links.geojson",
+        "blank_spots.geojson",
+        "coverage_before.tif",
+        "coverage_after.tif",
+        "map.html",
+        "manifest.json",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    manifest = json.loads((out / "manifest.json").read_text())
+    pop = manifest["inputs"]["layers.population"]
+    assert pop["sha256"] == sha256_file(Path(pop["path"]))
+    assert manifest["solver"]["seed"] == 0
+    assert manifest["sizes"]["demand_rows_merged"] < manifest["sizes"]["blank_cells"]
+    with (
+        rasterio.open(out / "coverage_after.tif") as after,
+        rasterio.open(out / "coverage_before.tif") as before,
+    ):
+        a, b = after.read(1), before.read(1)
+        assert ((a == 1) | (b != 1)).all()  # nothing covered before is lost
+        assert (a == 1).sum() > (b == 1).sum()
+    blank = _features(out / "blank_spots.geojson")
+    assert blank and all(f["properties"]["population"] > 0 for f in blank)
+    html = (out / "map.html").read_text()
+    first = _features(out / "plan.geojson")[0]["properties"]["id"]
+    assert first in html and "Blank spots" in html
