@@ -1,0 +1,98 @@
+"""Benchmarks, one command: ``python benchmarks/run.py`` (results in benchmarks/results/).
+
+Each case runs ``netplan plan`` in a fresh subprocess (so peak memory is that run's own),
+``--repeat`` times, and records the median wall time, per-stage times, peak RSS, problem
+sizes and the solver's gap. Not a timed test: numbers are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from netplan.config import load_scenario
+from netplan.runs import run_plan
+start = time.perf_counter()
+scenario = load_scenario(sys.argv[1])
+out, summary, result = run_plan(scenario, out_dir=Path(sys.argv[2]))
+wall = time.perf_counter() - start
+manifest = json.loads((out / "manifest.json").read_text())
+print(json.dumps({
+    "wall_s": wall,
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "stages_s": manifest["timings_s"],
+    "sizes": manifest["sizes"],
+    "solver": summary["solver"],
+    "coverage_before_pct": summary["coverage_before_pct"],
+    "coverage_after_pct": summary["coverage_after_pct"],
+}))
+"""
+
+
+def run_case(config: Path, repeat: int) -> dict[str, Any]:
+    runs = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, "-c", _CHILD, str(config), str(Path(tmp) / "run")],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            process_s = time.perf_counter() - start
+        record = json.loads(proc.stdout.strip().splitlines()[-1])
+        record["process_s"] = process_s  # includes interpreter start and imports
+        runs.append(record)
+    last = runs[-1]
+    return {
+        "config": str(config.relative_to(ROOT)),
+        "repeat": repeat,
+        "median_wall_s": statistics.median(r["wall_s"] for r in runs),
+        "median_process_s": statistics.median(r["process_s"] for r in runs),
+        "max_peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "stages_s": last["stages_s"],
+        "sizes": last["sizes"],
+        "solver": last["solver"],
+        "coverage_before_pct": last["coverage_before_pct"],
+        "coverage_after_pct": last["coverage_after_pct"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+    cases = {"demo_plan": ROOT / "configs" / "demo.yaml"}
+    results = {
+        "machine": {"platform": platform.platform(), "python": sys.version.split()[0]},
+        "cases": {name: run_case(cfg, args.repeat) for name, cfg in cases.items()},
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "results.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    for name, case in results["cases"].items():
+        print(
+            f"{name}: median {case['median_wall_s']:.2f} s in-process "
+            f"({case['median_process_s']:.2f} s with start-up), "
+            f"peak {case['max_peak_rss_mb']:.0f} MB, gap {100 * case['solver']['gap']:.2f}%"
+        )
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()
