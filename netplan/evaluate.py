@@ -108,6 +108,14 @@ def population_figures(analysis: Analysis, covered_after: np.ndarray | None) -> 
     return out
 
 
+def region_table(analysis: Analysis, figures: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """Region polygons (grid CRS) with their figures from ``summary["regions"]``."""
+    regions = analysis.layers.regions.copy()
+    for key in ("population", "coverage_before_pct", "coverage_after_pct"):
+        regions[key] = [f.get(key) for f in figures] if figures else np.nan
+    return regions
+
+
 def _attribute(
     cells: np.ndarray, options: np.ndarray, strength: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

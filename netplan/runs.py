@@ -8,10 +8,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-
 from netplan.config import Scenario
-from netplan.evaluate import plan_tables, population_figures
+from netplan.evaluate import plan_tables, population_figures, region_table
 from netplan.io.outputs import sha256_file
 from netplan.io.runs import write_run
 from netplan.manifest import build_manifest, describe_inputs
@@ -28,22 +26,14 @@ def _inputs(analysis: Analysis) -> dict[str, dict[str, str]]:
     return describe_inputs(paths, sha256_file)
 
 
-def _regions(analysis: Analysis, summary: dict[str, Any]) -> gpd.GeoDataFrame:
-    regions = analysis.layers.regions.copy()
-    for key in ("population", "coverage_before_pct", "coverage_after_pct"):
-        regions[key] = [r[key] for r in summary["regions"]]
-    return regions
-
-
 def run_analysis(scenario: Scenario, *, out_dir: Path | None = None) -> tuple[Path, dict[str, Any]]:
     """Coverage and blank spots only; writes the analysis run folder."""
     timings = Timings()
     analysis = analyze(scenario, timings=timings)
     figures = population_figures(analysis, None)
+    for region in figures["regions"]:
+        del region["coverage_after_pct"]  # no plan, no "after"
     summary = {"scenario": scenario.name, "currency": scenario.currency, **figures}
-    for region in summary["regions"]:
-        region.pop("coverage_after_pct")
-    summary["regions"] = figures["regions"]
     with timings.stage("write outputs"):
         html = review_map_html(analysis, summary=summary)
         manifest = build_manifest(
@@ -61,10 +51,6 @@ def run_analysis(scenario: Scenario, *, out_dir: Path | None = None) -> tuple[Pa
             manifest=manifest,
             map_html=html,
             blank_spots=analysis.blank.areas,
-            regions=_regions(
-                analysis,
-                {"regions": [{**r, "coverage_after_pct": None} for r in summary["regions"]]},
-            ),
             covered_before=analysis.coverage_before.covered,
         )
     return out, summary
@@ -117,7 +103,7 @@ def run_plan(
             manifest=manifest,
             map_html=html,
             blank_spots=analysis.blank.areas,
-            regions=_regions(analysis, tables.summary),
+            regions=region_table(analysis, tables.summary["regions"]),
             covered_before=analysis.coverage_before.covered,
             covered_after=covered_after,
             sites=tables.sites,

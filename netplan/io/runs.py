@@ -34,14 +34,18 @@ def write_run(
     manifest: dict[str, Any],
     map_html: str,
     blank_spots: gpd.GeoDataFrame,
-    regions: gpd.GeoDataFrame,
     covered_before: np.ndarray,
+    regions: gpd.GeoDataFrame | None = None,
     covered_after: np.ndarray | None = None,
     sites: gpd.GeoDataFrame | None = None,
     hotspots: gpd.GeoDataFrame | None = None,
     links: gpd.GeoDataFrame | None = None,
 ) -> Path:
-    """Write every output file into ``out_dir``, replacing it only when all are written."""
+    """Write every output file into ``out_dir``, replacing it only when all are written.
+
+    Without the plan's tables (``sites``, ``hotspots``, ``links``, ``regions`` and
+    ``covered_after``) this is an analysis run: no plan files.
+    """
     with atomic_dir(out_dir) as tmp:
         write_json(tmp / "summary.json", summary)
         write_geojson(tmp / "blank_spots.geojson", blank_spots)
@@ -56,6 +60,7 @@ def write_run(
             and sites is not None
             and hotspots is not None
             and links is not None
+            and regions is not None
         ):
             write_cog(
                 tmp / "coverage_after.tif",

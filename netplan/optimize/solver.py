@@ -181,8 +181,9 @@ def _result(
 ) -> Solution:
     maximise = problem.target is None
     objective = problem.objective(selected)
-    if not np.isfinite(bound):
-        # no proof available: the trivial bound (everything coverable / nothing spent)
+    if not np.isfinite(bound) or abs(bound) >= 1e19:
+        # SCIP stopped before proving anything (it reports ±1e20): use the trivial bound,
+        # everyone coverable (budget mode) or nothing spent (target mode)
         bound = float(problem.demand.sum()) if maximise else 0.0
     bound = max(bound, objective) if maximise else min(bound, objective)
     covered, wifi = problem.value(selected)

@@ -10,7 +10,7 @@ from rasterio.features import shapes
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
-from netplan.evaluate import PlanTables
+from netplan.evaluate import PlanTables, region_table
 from netplan.grid import Grid
 from netplan.pipeline import Analysis
 from netplan.report.review_map import render_review_map
@@ -40,10 +40,7 @@ def review_map_html(
 ) -> str:
     """The review map of an analysis, or of a plan when its tables are given."""
     layers = analysis.layers
-    regions = layers.regions.copy()
-    figures = (summary or {}).get("regions") or []
-    for key in ("population", "coverage_before_pct", "coverage_after_pct"):
-        regions[key] = [f.get(key) for f in figures] if figures else np.nan
+    regions = region_table(analysis, (summary or {}).get("regions") or [])
     before = analysis.coverage_before.covered & (layers.region >= 0)
     new = None
     if covered_after is not None:

@@ -1,0 +1,58 @@
+"""`netplan analyze`, and the whole pipeline's behaviour as the budget grows."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from netplan.cli.main import cli
+from netplan.config import load_scenario
+from netplan.runs import run_plan
+
+
+def test_analyze_writes_coverage_without_a_plan(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "analysis"
+    result = CliRunner().invoke(cli, ["-q", "analyze", "-c", str(tiny), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in out.iterdir()}
+    assert names == {
+        "summary.json",
+        "blank_spots.geojson",
+        "coverage_before.tif",
+        "map.html",
+        "manifest.json",
+    }
+    s = json.loads((out / "summary.json").read_text())
+    assert 0 < s["coverage_before_pct"] < 100
+    assert "population_covered_after" not in s
+    blank = json.loads((out / "blank_spots.geojson").read_text())["features"]
+    uncovered = s["population_total"] - s["population_covered_before"]
+    # blank-spot areas hold the uncovered people, less the sparse cells below min_population
+    assert 0.8 * uncovered <= sum(f["properties"]["population"] for f in blank) <= uncovered + 1
+
+
+def test_more_budget_never_covers_fewer_people_end_to_end(tiny: Path, tmp_path: Path) -> None:
+    newly = []
+    for i, budget in enumerate([0.0, 1.0e9, 2.5e9, 5.0e9, 1.0e10, 2.0e10]):
+        scenario = load_scenario(tiny, overrides={"objective.budget": budget})
+        _, s, _ = run_plan(scenario, out_dir=tmp_path / f"run{i}")
+        assert s["total_cost"] <= budget
+        newly.append(s["population_newly_covered"])
+    assert newly[0] == 0.0
+    assert all(b >= a for a, b in itertools.pairwise(newly))
+    assert newly[-1] > newly[1]
+
+
+def test_target_mode_reaches_the_target_at_least_cost(tiny: Path, tmp_path: Path) -> None:
+    scenario = load_scenario(tiny, overrides={"objective.target_coverage": 0.8})
+    _, s, _ = run_plan(scenario, out_dir=tmp_path / "target")
+    assert s["coverage_after_pct"] >= 80.0
+    assert s["budget"] is None
+    assert s["new_towers"] >= 1
+    # any plan costing less covers fewer than 80%: the target plan is the cheapest
+    cheaper = load_scenario(tiny, overrides={"objective.budget": s["total_cost"] * 0.999})
+    _, c, _ = run_plan(cheaper, out_dir=tmp_path / "cheaper")
+    assert c["population_covered_after"] < 0.8 * c["population_total"]
