@@ -110,11 +110,13 @@ def build_options(analysis: Analysis) -> Options:
     table = pd.concat([cands.reset_index(drop=True), backhaul], axis=1)
     horizon = scenario.planning.horizon_years
     tech = table["technology"].map(scenario.technologies)
-    table["capex"] = [t.capex for t in tech] + table["extra_cost"].to_numpy()
-    table["opex_per_year"] = [t.opex_per_year for t in tech]
+    table["capex"] = np.array([t.capex for t in tech], dtype=float) + table["extra_cost"].to_numpy(
+        dtype=float
+    )
+    table["opex_per_year"] = np.array([t.opex_per_year for t in tech], dtype=float)
     table["site_cost"] = table["capex"] + horizon * table["opex_per_year"]
-    table["total_cost"] = table["site_cost"] + table["backhaul_cost"]
-    infeasible = ~np.isfinite(table["total_cost"].to_numpy())
+    table["total_cost"] = table["site_cost"] + table["backhaul_cost"].astype(float)
+    infeasible = ~np.isfinite(table["total_cost"].to_numpy(dtype=float))
     if infeasible.any():
         logger.warning(
             "%d candidate options have no feasible backhaul and are dropped", int(infeasible.sum())
@@ -125,17 +127,16 @@ def build_options(analysis: Analysis) -> Options:
     strengths: list[np.ndarray] = []
     keep: list[int] = []
     for j, row in enumerate(table.itertuples()):
-        if infeasible[j]:
+        if infeasible[j] or blank.cells.size == 0:
             continue
         fp = analysis.model.footprint(
             row.geometry.x, row.geometry.y, scenario.technologies[row.technology]
         )
-        pos = np.searchsorted(blank.cells, fp.cells)
-        pos = np.minimum(pos, max(blank.cells.size - 1, 0))
-        hit = blank.cells.size > 0 and blank.cells[pos] == fp.cells
-        if not np.any(hit):
+        # which footprint cells are blank, and their index among blank.cells (sorted)
+        pos = np.searchsorted(blank.cells, fp.cells).clip(max=blank.cells.size - 1)
+        hit = blank.cells[pos] == fp.cells
+        if not hit.any():
             continue
-        hit = np.asarray(hit)
         new_index = len(keep)
         keep.append(j)
         cells.append(pos[hit])
@@ -152,10 +153,10 @@ def build_options(analysis: Analysis) -> Options:
     return Options(table, cat(cells, np.int64), cat(opts, np.int64), cat(strengths, np.float32))
 
 
-def build_problem(analysis: Analysis, options: Options) -> tuple[CoverageProblem, np.ndarray]:
-    """The optimisation problem, with demand cells merged; also each cell's row (-1: none)."""
+def build_problem(analysis: Analysis, options: Options) -> CoverageProblem:
+    """The optimisation problem, with demand cells served by the same options merged."""
     scenario, blank, layers = analysis.scenario, analysis.blank, analysis.layers
-    cover, demand, row_of_cell = merge_rows(
+    cover, demand, _ = merge_rows(
         options.cell_cover(blank.cells.size), blank.population, seed=scenario.solver.seed
     )
     table = options.table
@@ -176,7 +177,7 @@ def build_problem(analysis: Analysis, options: Options) -> tuple[CoverageProblem
         budget=objective.budget,
         target=target,
     )
-    return problem, row_of_cell
+    return problem
 
 
 def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
@@ -186,7 +187,7 @@ def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
     with t.stage("candidates and backhaul"):
         options = build_options(analysis)
     with t.stage("optimisation model"):
-        problem, _ = build_problem(analysis, options)
+        problem = build_problem(analysis, options)
     logger.info(
         "demand: %d blank cells merged into %d rows", analysis.blank.cells.size, problem.n_rows
     )

@@ -18,6 +18,8 @@ import rasterio
 import yaml
 from rasterio.transform import from_origin
 
+from netplan.io.vectors import OPENCELLID_COLUMNS
+
 #: the tiny region: lon/lat box, EPSG:4326
 WEST, NORTH, SIZE_DEG = 139.00, -4.00, 0.06
 PIXEL_DEG = 0.001  # ~110 m
@@ -89,24 +91,7 @@ def write_scenario(folder: Path, *, config: Mapping[str, Any] | None = None) -> 
     write_population(folder / "population.tif")
     with (folder / "towers.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            [
-                "radio",
-                "mcc",
-                "net",
-                "area",
-                "cell",
-                "unit",
-                "lon",
-                "lat",
-                "range",
-                "samples",
-                "changeable",
-                "created",
-                "updated",
-                "averageSignal",
-            ]
-        )
+        w.writerow(OPENCELLID_COLUMNS)
         for sector in (1, 2, 3):
             w.writerow(
                 [

@@ -56,3 +56,16 @@ def test_target_mode_reaches_the_target_at_least_cost(tiny: Path, tmp_path: Path
     cheaper = load_scenario(tiny, overrides={"objective.budget": s["total_cost"] * 0.999})
     _, c, _ = run_plan(cheaper, out_dir=tmp_path / "cheaper")
     assert c["population_covered_after"] < 0.8 * c["population_total"]
+
+
+def test_nothing_to_do_when_everyone_is_covered(tmp_path: Path) -> None:
+    from netplan.testing import write_scenario
+
+    # existing sites with a radius that covers the whole region
+    config = write_scenario(
+        tmp_path / "s", config={"technologies": {"macro_4g": {"radius_m": 20000}}}
+    )
+    _, s, _ = run_plan(load_scenario(config), out_dir=tmp_path / "run")
+    assert s["coverage_before_pct"] == 100.0
+    assert s["new_towers"] == 0 and s["total_cost"] == 0
+    assert s["cost_per_new_person"] is None
