@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -84,12 +85,28 @@ class CoverageConfig(_Strict):
 
     model: Literal["radius", "terrain"] = "radius"
     existing_technology: str | None = None
+    radio_technologies: dict[str, str] = Field(default_factory=dict)
     radios: tuple[str, ...] = ("LTE", "NR", "UMTS")
     site_merge_m: float = Field(300.0, ge=0)
+    cap_by_opencellid_range: bool = False
+    k_factor: float = Field(4.0 / 3.0, gt=0, le=100)
 
 
 class TechnologyConfig(_Strict):
-    """A deployable technology: a tower (mobile coverage) or a public-WiFi hotspot."""
+    """A deployable technology: a tower (mobile coverage) or a public-WiFi hotspot.
+
+    Radio keys feed the terrain model's link budget: signal = ``eirp_dbm`` − path loss, or,
+    with ``bandwidth_mhz``, the LTE reference-signal power (RSRP) = EIRP spread over the
+    band's 60 subcarriers per MHz: ``eirp_dbm`` − 10·log10(60 × bandwidth_mhz) − path loss.
+    A cell is covered where the signal reaches ``min_signal_dbm``.
+    """
+
+    @property
+    def signal_offset_db(self) -> float:
+        """What the link budget subtracts from EIRP before path loss (RSRP per subcarrier)."""
+        if self.bandwidth_mhz is None:
+            return 0.0
+        return 10.0 * math.log10(60.0 * self.bandwidth_mhz)
 
     kind: Literal["tower", "wifi"]
     radius_m: float | None = Field(None, gt=0)
@@ -97,6 +114,10 @@ class TechnologyConfig(_Strict):
     frequency_mhz: float | None = Field(None, gt=0)
     eirp_dbm: float | None = None
     min_signal_dbm: float | None = None
+    bandwidth_mhz: float | None = Field(None, gt=0, le=400)
+    receiver_height_m: float = Field(1.5, gt=0, le=100)
+    max_range_m: float | None = Field(None, gt=0, le=200_000)
+    environment: Literal["urban", "suburban", "open"] = "suburban"
     capex: float = Field(ge=0)
     opex_per_year: float = Field(0.0, ge=0)
 
@@ -234,6 +255,12 @@ class Scenario(_Strict):
                 f"coverage.existing_technology {existing!r} is not a tower technology; "
                 f"choose one of {sorted(towers)}"
             )
+        for radio, tech_name in self.coverage.radio_technologies.items():
+            if tech_name not in towers:
+                raise ValueError(
+                    f"coverage.radio_technologies.{radio}: {tech_name!r} is not a tower "
+                    f"technology; choose one of {sorted(towers)}"
+                )
         return self
 
     @property

@@ -15,7 +15,7 @@ from shapely.ops import unary_union
 
 from netplan.config import Scenario
 from netplan.layers import Layers
-from netplan.radio.coverage import CoverageModel, Footprint, best_server
+from netplan.radio.coverage import CoverageModel, Footprint, best_server, finite_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +50,18 @@ class BlankSpots:
 def existing_coverage(scenario: Scenario, layers: Layers, model: CoverageModel) -> Coverage:
     """Coverage of the existing sites, each modelled by its technology."""
     footprints: list[Footprint] = []
+    cap = scenario.coverage.cap_by_opencellid_range
     for site in layers.existing_sites.itertuples():
         tech = scenario.technologies[str(site.technology)]
-        footprints.append(model.footprint(site.geometry.x, site.geometry.y, tech))
+        footprints.append(
+            model.footprint(
+                site.geometry.x,
+                site.geometry.y,
+                tech,
+                height_m=finite_or_none(site.height_m),
+                max_range_m=finite_or_none(site.range_m) if cap else None,
+            )
+        )
     strength = best_server(layers.grid, footprints)
     return Coverage(covered=np.isfinite(strength), strength=strength)
 

@@ -254,6 +254,7 @@ def _existing_sites(
             radios=scenario.coverage.radios,
             merge_m=scenario.coverage.site_merge_m,
             technology=tech,
+            radio_technologies=scenario.coverage.radio_technologies,
         )
         logger.info("towers: %d OpenCelliD cells grouped into %d sites", len(cells), len(sites))
         return sites

@@ -23,7 +23,13 @@ from netplan.demand import BlankSpots, Coverage, existing_coverage, find_blank_s
 from netplan.layers import Layers, load_layers
 from netplan.optimize.problem import CoverageProblem, merge_rows
 from netplan.optimize.solver import Solution, SolverSettings, solve
-from netplan.radio.coverage import CoverageModel, Footprint, best_server, coverage_model
+from netplan.radio.coverage import (
+    CoverageModel,
+    Footprint,
+    best_server,
+    coverage_model,
+    finite_or_none,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +94,7 @@ def analyze(scenario: Scenario, *, timings: Timings | None = None) -> Analysis:
     timings = timings or Timings()
     with timings.stage("load layers"):
         layers = load_layers(scenario)
-    model = coverage_model(scenario, layers.grid)
+    model = coverage_model(scenario, layers.grid, layers.elevation)
     with timings.stage("existing coverage"):
         before = existing_coverage(scenario, layers, model)
     with timings.stage("blank spots"):
@@ -130,7 +136,10 @@ def build_options(analysis: Analysis) -> Options:
         if infeasible[j] or blank.cells.size == 0:
             continue
         fp = analysis.model.footprint(
-            row.geometry.x, row.geometry.y, scenario.technologies[row.technology]
+            row.geometry.x,
+            row.geometry.y,
+            scenario.technologies[row.technology],
+            height_m=finite_or_none(row.height_m),
         )
         # which footprint cells are blank, and their index among blank.cells (sorted)
         pos = np.searchsorted(blank.cells, fp.cells).clip(max=blank.cells.size - 1)
@@ -215,7 +224,10 @@ def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
             row = options.table.iloc[int(j)]
             if row["kind"] == "tower":
                 chosen[int(j)] = analysis.model.footprint(
-                    row.geometry.x, row.geometry.y, scenario.technologies[row["technology"]]
+                    row.geometry.x,
+                    row.geometry.y,
+                    scenario.technologies[row["technology"]],
+                    height_m=finite_or_none(row["height_m"]),
                 )
         before = analysis.coverage_before
         new = best_server(analysis.layers.grid, chosen.values())

@@ -8,6 +8,8 @@ groups closer than ``merge_m`` are joined.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -15,9 +17,17 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+#: preference when a site carries several radios: its best one decides its technology
+_RADIO_RANK = {"NR": 0, "LTE": 1, "UMTS": 2, "CDMA": 3, "GSM": 4}
+
 
 def group_cells_into_sites(
-    cells: gpd.GeoDataFrame, *, radios: tuple[str, ...], merge_m: float, technology: str
+    cells: gpd.GeoDataFrame,
+    *,
+    radios: tuple[str, ...],
+    merge_m: float,
+    technology: str,
+    radio_technologies: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Sites from OpenCelliD cells, in the cells' (metric) CRS.
 
@@ -30,7 +40,9 @@ def group_cells_into_sites(
     merge_m
         Cell groups closer than this are one site.
     technology
-        The configured technology that models these sites' coverage.
+        The configured technology that models these sites' coverage ...
+    radio_technologies
+        ... unless the site's best radio (NR, LTE, UMTS, ...) maps to another one here.
 
     Returns
     -------
@@ -61,11 +73,12 @@ def group_cells_into_sites(
     for _, g in usable.groupby("_group", sort=True):
         first = g.iloc[0]
         site_id = f"BTS-{int(first['mcc'])}-{int(first['net'])}-{int(enb[g.index[0]])}"
+        site_radios = sorted(set(g["radio"].astype(str).str.upper()), key=_rank)
         rows.append(
             {
                 "id": site_id,
-                "technology": technology,
-                "radio": "/".join(sorted(set(g["radio"].astype(str).str.upper()))),
+                "technology": (radio_technologies or {}).get(site_radios[0], technology),
+                "radio": "/".join(site_radios),
                 "cells": len(g),
                 "range_m": float(g["range"].max()) if "range" in g else np.nan,
                 "height_m": np.nan,
@@ -78,6 +91,10 @@ def group_cells_into_sites(
     return gpd.GeoDataFrame(
         df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]), crs=cells.crs
     )
+
+
+def _rank(radio: str) -> tuple[int, str]:
+    return (_RADIO_RANK.get(radio, 9), radio)
 
 
 def _deduplicate(ids: pd.Series) -> pd.Series:
