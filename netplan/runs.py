@@ -8,10 +8,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from netplan.config import Scenario
+from netplan.demand import Coverage
 from netplan.evaluate import plan_tables, population_figures, region_table
 from netplan.io.outputs import sha256_file
-from netplan.io.runs import write_run
+from netplan.io.runs import coverage_raster, write_run
 from netplan.manifest import build_manifest, describe_inputs
 from netplan.pipeline import Analysis, PlanResult, Timings, analyze, plan
 from netplan.report.run_map import review_map_html
@@ -46,12 +49,11 @@ def run_analysis(scenario: Scenario, *, out_dir: Path | None = None) -> tuple[Pa
         out = write_run(
             out_dir or scenario.output_dir(),
             grid=analysis.layers.grid,
-            region=analysis.layers.region,
             summary=summary,
             manifest=manifest,
             map_html=html,
             blank_spots=analysis.blank.areas,
-            covered_before=analysis.coverage_before.covered,
+            coverage_before=_raster(analysis, analysis.coverage_before),
         )
     return out, summary
 
@@ -68,7 +70,11 @@ def run_plan(
     with timings.stage("write outputs"):
         covered_after = result.coverage_after.covered
         html = review_map_html(
-            analysis, tables=tables, covered_after=covered_after, summary=tables.summary
+            analysis,
+            tables=tables,
+            covered_after=covered_after,
+            summary=tables.summary,
+            new_footprints=result.chosen_footprints.values(),
         )
         sizes = _sizes(analysis)
         sizes.update(
@@ -98,19 +104,25 @@ def run_plan(
         out = write_run(
             out_dir or scenario.output_dir(),
             grid=analysis.layers.grid,
-            region=analysis.layers.region,
             summary=tables.summary,
             manifest=manifest,
             map_html=html,
             blank_spots=analysis.blank.areas,
             regions=region_table(analysis, tables.summary["regions"]),
-            covered_before=analysis.coverage_before.covered,
-            covered_after=covered_after,
+            coverage_before=_raster(analysis, analysis.coverage_before),
+            coverage_after=_raster(analysis, result.coverage_after),
             sites=tables.sites,
             hotspots=tables.hotspots,
             links=tables.links,
         )
     return out, tables.summary, result
+
+
+def _raster(analysis: Analysis, coverage: Coverage) -> tuple[np.ndarray, float | int]:
+    signal = analysis.model.strength_unit == "dBm"
+    return coverage_raster(
+        coverage.covered, coverage.strength, analysis.layers.region, signal=signal
+    )
 
 
 def _sizes(analysis: Analysis) -> dict[str, int]:

@@ -15,28 +15,37 @@ from netplan.io.rasters import write_cog
 
 logger = logging.getLogger(__name__)
 
-#: coverage rasters: 1 covered, 0 not covered, 255 outside the region
-COVERAGE_NODATA = 255
+#: mask rasters: 1 covered, 0 not covered, 255 outside the region
+MASK_NODATA = 255
 
 
-def coverage_raster(covered: np.ndarray, region: np.ndarray) -> np.ndarray:
-    out = covered.astype(np.uint8)
-    out[region < 0] = COVERAGE_NODATA
-    return out
+def coverage_raster(
+    covered: np.ndarray, strength: np.ndarray, region: np.ndarray, *, signal: bool
+) -> tuple[np.ndarray, float | int]:
+    """The coverage raster and its nodata value.
+
+    With ``signal`` (terrain model): best-server signal in dBm, float32, NaN where no site
+    reaches the minimum signal or outside the region. Otherwise a uint8 mask.
+    """
+    if signal:
+        out = np.where(covered & (region >= 0), strength, np.nan).astype(np.float32)
+        return out, float("nan")
+    mask = covered.astype(np.uint8)
+    mask[region < 0] = MASK_NODATA
+    return mask, MASK_NODATA
 
 
 def write_run(
     out_dir: Path,
     *,
     grid: Grid,
-    region: np.ndarray,
     summary: dict[str, Any],
     manifest: dict[str, Any],
     map_html: str,
     blank_spots: gpd.GeoDataFrame,
-    covered_before: np.ndarray,
+    coverage_before: tuple[np.ndarray, float | int],
     regions: gpd.GeoDataFrame | None = None,
-    covered_after: np.ndarray | None = None,
+    coverage_after: tuple[np.ndarray, float | int] | None = None,
     sites: gpd.GeoDataFrame | None = None,
     hotspots: gpd.GeoDataFrame | None = None,
     links: gpd.GeoDataFrame | None = None,
@@ -44,30 +53,21 @@ def write_run(
     """Write every output file into ``out_dir``, replacing it only when all are written.
 
     Without the plan's tables (``sites``, ``hotspots``, ``links``, ``regions`` and
-    ``covered_after``) this is an analysis run: no plan files.
+    ``coverage_after``) this is an analysis run: no plan files. Coverage rasters come as
+    (array, nodata) from :func:`coverage_raster`.
     """
     with atomic_dir(out_dir) as tmp:
         write_json(tmp / "summary.json", summary)
         write_geojson(tmp / "blank_spots.geojson", blank_spots)
-        write_cog(
-            tmp / "coverage_before.tif",
-            coverage_raster(covered_before, region),
-            grid,
-            nodata=COVERAGE_NODATA,
-        )
+        write_cog(tmp / "coverage_before.tif", coverage_before[0], grid, nodata=coverage_before[1])
         if (
-            covered_after is not None
+            coverage_after is not None
             and sites is not None
             and hotspots is not None
             and links is not None
             and regions is not None
         ):
-            write_cog(
-                tmp / "coverage_after.tif",
-                coverage_raster(covered_after, region),
-                grid,
-                nodata=COVERAGE_NODATA,
-            )
+            write_cog(tmp / "coverage_after.tif", coverage_after[0], grid, nodata=coverage_after[1])
             placed = gpd.GeoDataFrame(
                 gpd.pd.concat([sites, hotspots], ignore_index=True), crs=sites.crs
             )

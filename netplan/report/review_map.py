@@ -13,6 +13,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 import folium
@@ -242,7 +243,7 @@ def _title_html(title: str, currency: str, summary: Mapping[str, Any] | None) ->
     )
 
 
-def _legend_html(with_plan: bool) -> str:
+def _legend_html(with_plan: bool, signal: SignalImage | None = None) -> str:
     """Fixed legend box explaining colours and symbols."""
 
     def swatch(colour: str, label: str, shape: str = "border-radius:2px") -> str:
@@ -269,6 +270,13 @@ def _legend_html(with_plan: bool) -> str:
             swatch("none", "fiber (solid)", f"height:0;border-top:3px solid {fiber}"),
             swatch("none", "microwave (dashed)", f"height:0;border-top:3px dashed {mw}"),
         ]
+    if signal is not None:
+        ramp = ",".join(_SIGNAL_STOPS)
+        items += [
+            "<b>New sites signal</b>",
+            f"<div style='width:120px;height:9px;background:linear-gradient(90deg,{ramp})'></div>",
+            f"<div>{signal.weakest_dbm:.0f} to {signal.strongest_dbm:.0f} dBm</div>",
+        ]
     return f"<div style='{_BOX_STYLE}bottom:20px;left:10px'>{''.join(items)}</div>"
 
 
@@ -285,6 +293,41 @@ def _stable_ids(document: str) -> str:
     return _ID_RE.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids):x}"), document)
 
 
+#: signal colour ramp, weak to strong (viridis-like), shared by the overlay and its legend
+_SIGNAL_STOPS = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
+
+
+@dataclass(frozen=True)
+class SignalImage:
+    """An RGBA raster (rows north to south) in EPSG:4326 and its corners, for an overlay."""
+
+    rgba: np.ndarray
+    south_west: tuple[float, float]  #: (lat, lon)
+    north_east: tuple[float, float]  #: (lat, lon)
+    weakest_dbm: float
+    strongest_dbm: float
+
+
+def signal_image(
+    dbm: np.ndarray,
+    *,
+    south_west: tuple[float, float],
+    north_east: tuple[float, float],
+    weakest_dbm: float,
+    strongest_dbm: float,
+) -> SignalImage:
+    """Colour a signal raster (NaN = no signal, transparent) along the shared ramp."""
+    stops = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in _SIGNAL_STOPS], float)
+    t = np.clip((dbm - weakest_dbm) / max(strongest_dbm - weakest_dbm, 1e-9), 0.0, 1.0)
+    pos = np.nan_to_num(t, nan=0.0) * (len(stops) - 1)
+    lo = np.minimum(pos.astype(int), len(stops) - 2)
+    frac = (pos - lo)[..., None]
+    rgb = stops[lo] * (1 - frac) + stops[lo + 1] * frac
+    alpha = np.where(np.isfinite(dbm), 255, 0)[..., None]
+    rgba = np.concatenate([rgb, alpha], axis=-1).astype(np.uint8)
+    return SignalImage(rgba, south_west, north_east, weakest_dbm, strongest_dbm)
+
+
 def render_review_map(
     *,
     title: str,
@@ -298,6 +341,7 @@ def render_review_map(
     hotspots: gpd.GeoDataFrame | None,
     links: gpd.GeoDataFrame | None,
     summary: Mapping[str, Any] | None = None,
+    signal_image: SignalImage | None = None,
 ) -> str:
     """Return the review map as one self-contained HTML document (string).
 
@@ -312,6 +356,8 @@ def render_review_map(
         Links without geometry (satellite) are skipped.
     summary
         Optional key figures shown under the title.
+    signal_image
+        Optional RGBA image of the new sites' signal with its lon/lat bounds.
 
     Returns
     -------
@@ -373,6 +419,15 @@ def render_review_map(
             _features(coverage_new),
             lambda _: {"stroke": False, "fillColor": "#1f77b4", "fillOpacity": 0.35},
         )
+
+    if signal_image is not None:
+        group = _group(m, "New sites signal (dBm)")
+        folium.raster_layers.ImageOverlay(
+            image=signal_image.rgba,
+            bounds=[list(signal_image.south_west), list(signal_image.north_east)],
+            opacity=0.7,
+            mercator_project=True,
+        ).add_to(group)
 
     group = _group(m, "Blank spots")
     _add_geojson(
@@ -448,7 +503,9 @@ def render_review_map(
 
     folium.LayerControl(collapsed=False).add_to(m)
     root.html.add_child(folium.Element(_title_html(title, currency, summary)))
-    root.html.add_child(folium.Element(_legend_html(with_plan=sites is not None)))
+    root.html.add_child(
+        folium.Element(_legend_html(with_plan=sites is not None, signal=signal_image))
+    )
     document = _stable_ids(root.render())
     logger.debug("Review map rendered: %d characters", len(document))
     return document

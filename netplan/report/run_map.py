@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+from rasterio.enums import Resampling
 from rasterio.features import shapes
+from rasterio.transform import from_bounds
+from rasterio.warp import reproject, transform_bounds
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from netplan.evaluate import PlanTables, region_table
 from netplan.grid import Grid
 from netplan.pipeline import Analysis
-from netplan.report.review_map import render_review_map
+from netplan.radio.coverage import Footprint, best_server
+from netplan.report.review_map import SignalImage, render_review_map, signal_image
 
 _WGS84 = "EPSG:4326"
 
@@ -31,12 +36,53 @@ def mask_polygons(mask: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=geometry, crs=grid.crs).to_crs(_WGS84)
 
 
+def new_signal_image(
+    analysis: Analysis, footprints: Iterable[Footprint], *, max_pixels: int = 800
+) -> SignalImage | None:
+    """The new sites' best-server signal, in lon/lat, coloured (terrain model only)."""
+    if analysis.model.strength_unit != "dBm":
+        return None
+    grid = analysis.layers.grid
+    signal = best_server(grid, footprints)
+    if not np.isfinite(signal).any():
+        return None
+    west, south, east, north = transform_bounds(grid.crs, _WGS84, *grid.bounds)
+    scale = max(grid.width, grid.height) / max_pixels
+    width = max(1, round(grid.width / max(scale, 1.0)))
+    height = max(1, round(grid.height / max(scale, 1.0)))
+    out = np.full((height, width), np.nan, dtype=np.float32)
+    reproject(
+        signal,
+        out,
+        src_transform=grid.transform,
+        src_crs=grid.crs,
+        src_nodata=np.nan,
+        dst_transform=from_bounds(west, south, east, north, width, height),
+        dst_crs=_WGS84,
+        dst_nodata=np.nan,
+        resampling=Resampling.max,
+    )
+    weakest = min(
+        float(t.min_signal_dbm)
+        for t in analysis.scenario.tower_technologies.values()
+        if t.min_signal_dbm is not None
+    )
+    return signal_image(
+        out,
+        south_west=(south, west),
+        north_east=(north, east),
+        weakest_dbm=weakest,
+        strongest_dbm=weakest + 45.0,
+    )
+
+
 def review_map_html(
     analysis: Analysis,
     *,
     tables: PlanTables | None = None,
     covered_after: np.ndarray | None = None,
     summary: dict[str, Any] | None = None,
+    new_footprints: Iterable[Footprint] = (),
 ) -> str:
     """The review map of an analysis, or of a plan when its tables are given."""
     layers = analysis.layers
@@ -61,4 +107,5 @@ def review_map_html(
         hotspots=tables.hotspots.to_crs(_WGS84) if tables is not None else None,
         links=tables.links.to_crs(_WGS84) if tables is not None else None,
         summary=summary,
+        signal_image=new_signal_image(analysis, new_footprints) if tables is not None else None,
     )
