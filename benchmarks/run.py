@@ -1,8 +1,12 @@
 """Benchmarks, one command: ``python benchmarks/run.py`` (results in benchmarks/results/).
 
-Each case runs ``netplan plan`` in a fresh subprocess (so peak memory is that run's own),
-``--repeat`` times, and records the median wall time, per-stage times, peak RSS, problem
-sizes and the solver's gap. Not a timed test: numbers are reported, never asserted.
+- ``demo_plan``: ``netplan plan`` on the demo in a fresh subprocess (so peak memory is that
+  run's own), ``--repeat`` times: median wall time, per-stage times, peak RSS, problem
+  sizes, the solver's gap;
+- ``footprints``: terrain footprints for 1, 100 and 1,000 sites at 100 m and 30 km range,
+  and line of sight against GDAL's ``gdal_viewshed`` (``benchmarks/footprints.py``).
+
+Not timed tests: numbers are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -78,10 +82,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     cases = {"demo_plan": ROOT / "configs" / "demo.yaml"}
-    results = {
+    results: dict[str, Any] = {
         "machine": {"platform": platform.platform(), "python": sys.version.split()[0]},
         "cases": {name: run_case(cfg, args.repeat) for name, cfg in cases.items()},
     }
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "footprints.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    results["footprints"] = json.loads(proc.stdout)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "results.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
@@ -90,6 +101,18 @@ def main() -> None:
             f"{name}: median {case['median_wall_s']:.2f} s in-process "
             f"({case['median_process_s']:.2f} s with start-up), "
             f"peak {case['max_peak_rss_mb']:.0f} MB, gap {100 * case['solver']['gap']:.2f}%"
+        )
+    fp = results["footprints"]["footprints"]
+    print(
+        "footprints (30 km, 100 m): "
+        + ", ".join(f"{k} sites {v['footprints_per_s']}/s" for k, v in fp.items() if k.isdigit())
+        + f", peak {fp['peak_rss_mb']} MB"
+    )
+    los = results["footprints"]["line_of_sight_vs_gdal"]
+    if "agreement_median" in los:
+        print(
+            f"line of sight vs gdal_viewshed: agreement median {los['agreement_median']:.1%} "
+            f"(min {los['agreement_min']:.1%}), time ratio ours/gdal {los['ratio_ours_to_gdal']}"
         )
     print(f"results: {path}")
 
