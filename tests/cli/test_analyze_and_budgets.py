@@ -69,3 +69,45 @@ def test_nothing_to_do_when_everyone_is_covered(tmp_path: Path) -> None:
     assert s["coverage_before_pct"] == 100.0
     assert s["new_towers"] == 0 and s["total_cost"] == 0
     assert s["cost_per_new_person"] is None
+
+
+def test_existing_sites_as_points_use_their_own_mast_height(tmp_path: Path) -> None:
+    from netplan.pipeline import analyze
+    from netplan.testing import NORTH, WEST, write_scenario
+
+    def covered_with(height: float) -> float:
+        folder = tmp_path / f"h{height:g}"
+        folder.mkdir()
+        towers = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"id": "T1", "technology": "macro_4g", "height_m": height},
+                    "geometry": {"type": "Point", "coordinates": [WEST + 0.0105, NORTH - 0.0105]},
+                }
+            ],
+        }
+        (folder / "towers.geojson").write_text(json.dumps(towers))
+        config = write_scenario(
+            folder,
+            config={
+                "layers": {"towers": "towers.geojson"},
+                "coverage": {"model": "terrain"},
+                "technologies": {
+                    "macro_4g": {
+                        "height_m": 30,
+                        "frequency_mhz": 900,
+                        "eirp_dbm": 61,
+                        "bandwidth_mhz": 10,
+                        "min_signal_dbm": -100,
+                        "environment": "urban",
+                    }
+                },
+            },
+        )
+        analysis = analyze(load_scenario(config))
+        assert analysis.layers.existing_sites["height_m"].tolist() == [height]
+        return float(analysis.coverage_before.covered.sum())
+
+    assert covered_with(60.0) > covered_with(10.0)
