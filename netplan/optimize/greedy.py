@@ -3,13 +3,15 @@
 Budget mode picks the option with the best gain per unit cost that still fits, and returns
 the better of that and the best single affordable option (the classic guarantee for budgeted
 maximal covering). Target mode adds the best gain-per-cost option until the target is met.
+With a backhaul network, an option costs its equipment plus its site's cheapest stand-alone
+feed (a hub link or satellite): the per-site design that the joint model improves on.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from netplan.optimize.problem import CoverageProblem
+from netplan.optimize.problem import CoverageProblem, Design
 
 
 def _gains(problem: CoverageProblem, level: np.ndarray) -> np.ndarray:
@@ -27,37 +29,90 @@ def _levels(problem: CoverageProblem, selected: np.ndarray) -> np.ndarray:
     return np.where(towers, 1.0, np.where(wifi, alpha, 0.0))
 
 
-def greedy(problem: CoverageProblem) -> np.ndarray:
-    """A feasible selection (bool per option); in target mode it may fall short of the target."""
+def standalone_option_cost(problem: CoverageProblem) -> np.ndarray:
+    """Each option's equipment plus its site's cheapest stand-alone feed."""
+    if problem.network is None:
+        return problem.cost.astype(float)
+    return problem.cost + problem.network.standalone_cost()[problem.group]
+
+
+def greedy(problem: CoverageProblem) -> Design:
+    """A feasible design; in target mode it may fall short of the target."""
     n = problem.n_options
+    net = problem.network
+    with_sat = standalone_option_cost(problem)
+    cost = with_sat
+    if net is not None and net.satellite_capacity_mbps is not None:
+        no_sat = problem.cost + _hub_cost(problem)[problem.group]
+        room = net.satellite_capacity_mbps
     selected = np.zeros(n, dtype=bool)
-    used_group = np.zeros(int(problem.group.max(initial=-1)) + 1, dtype=bool)
+    used_group = np.zeros(problem.n_groups, dtype=bool)
     spent = 0.0
     budget = problem.budget if problem.budget is not None else np.inf
     covered = 0.0
     while True:
         if problem.target is not None and covered >= problem.target:
             break
+        if net is not None and net.satellite_capacity_mbps is not None:
+            # satellite is an option only while the shared capacity lasts
+            bw = problem.bandwidth_mbps if problem.bandwidth_mbps is not None else 0.0
+            cost = np.where(bw <= room, with_sat, no_sat)
         gains = _gains(problem, _levels(problem, selected))
-        open_ = ~selected & ~used_group[problem.group] & (spent + problem.cost <= budget + 1e-9)
-        open_ &= gains > 1e-12
+        open_ = ~selected & ~used_group[problem.group] & (spent + cost <= budget + 1e-9)
+        open_ &= (gains > 1e-12) & np.isfinite(cost)
         if not open_.any():
             break
-        ratio = np.where(open_, gains / np.maximum(problem.cost, 1e-9), -np.inf)
+        ratio = np.where(open_, gains / np.maximum(cost, 1e-9), -np.inf)
         j = int(np.argmax(ratio))
         selected[j] = True
         used_group[problem.group[j]] = True
-        spent += float(problem.cost[j])
+        spent += float(cost[j])
+        if net is not None and net.satellite_capacity_mbps is not None and cost[j] < no_sat[j]:
+            room -= float(problem.bandwidth_mbps[j]) if problem.bandwidth_mbps is not None else 0.0
         covered, _ = problem.value(selected)
     if problem.budget is not None:
-        single = _best_single(problem)
-        if single is not None and problem.objective(single) > problem.objective(selected):
+        single = _best_single(problem, cost)
+        if single is not None and _score(problem, single) > _score(problem, selected):
             selected = single
-    return prune(problem, selected)
+    return prune(problem, _within_budget(problem, standalone_design(problem, selected)))
 
 
-def _best_single(problem: CoverageProblem) -> np.ndarray | None:
-    affordable = problem.cost <= (problem.budget or 0.0) + 1e-9
+def _hub_cost(problem: CoverageProblem) -> np.ndarray:
+    """Per site, its cheapest link straight from a hub (inf: none)."""
+    net = problem.network
+    assert net is not None
+    best = np.full(net.n_sites, np.inf)
+    hub = net.tail < 0
+    np.minimum.at(best, net.head[hub], net.cost[hub])
+    return best
+
+
+def _within_budget(problem: CoverageProblem, design: Design) -> Design:
+    """Drop the sites with the dearest feeds until a stand-alone design fits the budget."""
+    if problem.budget is None or problem.network is None:
+        return design
+    net = problem.network
+    selected, arcs, sat = design.selected.copy(), design.arcs.copy(), design.satellite.copy()
+    while problem.total_cost(Design(selected, arcs, sat)) > problem.budget + 1e-6:
+        feed = np.where(sat, net.satellite_cost, 0.0)
+        np.add.at(feed, net.head[arcs], net.cost[arcs])
+        feed[~problem.built(selected)] = -np.inf
+        g = int(np.argmax(feed))
+        if not np.isfinite(feed[g]):
+            break
+        selected[problem.group == g] = False
+        arcs[net.head == g] = False
+        sat[g] = False
+    return Design(selected, arcs, sat)
+
+
+def _score(problem: CoverageProblem, selected: np.ndarray) -> float:
+    covered, wifi = problem.value(selected)
+    return covered + problem.wifi_weight * wifi
+
+
+def _best_single(problem: CoverageProblem, cost: np.ndarray) -> np.ndarray | None:
+    affordable = np.isfinite(cost) & (cost <= (problem.budget or 0.0) + 1e-9)
     if not affordable.any():
         return None
     gains = np.where(affordable, _gains(problem, np.zeros(problem.n_rows)), -np.inf)
@@ -66,13 +121,64 @@ def _best_single(problem: CoverageProblem) -> np.ndarray | None:
     return single
 
 
-def prune(problem: CoverageProblem, selected: np.ndarray) -> np.ndarray:
-    """Drop chosen options whose removal loses nothing (most expensive first)."""
+def standalone_design(problem: CoverageProblem, selected: np.ndarray) -> Design:
+    """Feed every selected site on its own (cheapest hub link or satellite).
+
+    Satellite capacity is handed out to the sites that save most by it; a site left with no
+    feed is dropped.
+    """
     selected = np.asarray(selected, dtype=bool).copy()
+    net = problem.network
+    if net is None:
+        return problem.design(selected)
+    arcs = np.zeros(net.n_arcs, dtype=bool)
+    sat = np.zeros(net.n_sites, dtype=bool)
+    mbps = problem.site_mbps(selected)
+    hub = net.tail < 0
+    best_arc = np.full(net.n_sites, -1)
+    best_arc_cost = np.full(net.n_sites, np.inf)
+    for a in np.flatnonzero(hub):
+        g = net.head[a]
+        if net.capacity_mbps[a] >= mbps[g] and net.cost[a] < best_arc_cost[g]:
+            best_arc[g], best_arc_cost[g] = a, net.cost[a]
+    room = np.inf if net.satellite_capacity_mbps is None else net.satellite_capacity_mbps
+    built = np.flatnonzero(problem.built(selected))
+    saving = best_arc_cost[built] - net.satellite_cost[built]
+    for g in built[np.argsort(-saving, kind="stable")]:
+        if net.satellite_cost[g] < best_arc_cost[g] and mbps[g] <= room:
+            sat[g] = True
+            room -= mbps[g]
+        elif best_arc[g] >= 0:
+            arcs[best_arc[g]] = True
+        elif np.isfinite(net.satellite_cost[g]) and mbps[g] <= room:
+            sat[g] = True
+            room -= mbps[g]
+        else:
+            selected[problem.group == g] = False
+    return Design(selected, arcs, sat)
+
+
+def prune(problem: CoverageProblem, design: Design) -> Design:
+    """Drop built sites whose removal loses nothing, most expensive first.
+
+    Only sites that relay nothing are dropped, together with their own feed, so the
+    backhaul design stays valid.
+    """
+    selected = design.selected.copy()
+    arcs = design.arcs.copy()
+    sat = design.satellite.copy()
+    net = problem.network
     base = problem.value(selected)
     for j in sorted(np.flatnonzero(selected), key=lambda k: (-problem.cost[k], k)):
+        g = problem.group[j]
+        if net is not None and np.any(arcs & (net.tail == g)):
+            continue  # it feeds another site
         selected[j] = False
         value = problem.value(selected)
         if value[0] < base[0] - 1e-9 or value[1] < base[1] - 1e-9:
             selected[j] = True
-    return selected
+            continue
+        if net is not None:
+            arcs[net.head == g] = False
+            sat[g] = False
+    return Design(selected, arcs, sat)

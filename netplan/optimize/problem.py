@@ -4,15 +4,28 @@ Rows are demand (people in blank-spot cells, merged when they are served by exac
 options); columns are options (a candidate site with one technology). A row counts as
 *covered* when a chosen tower option serves it, and as *WiFi-reached* (at ``wifi_weight``)
 when only a chosen hotspot does. Options in the same ``group`` (one physical site) are
-mutually exclusive.
+mutually exclusive. With a :class:`~netplan.optimize.network.Network`, every built site
+must also be fed by backhaul, whose links and satellite terminals cost money too; a
+:class:`Design` is then the options chosen plus the links and satellite terminals.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
+
+from netplan.optimize.network import Network
+
+
+@dataclass(frozen=True)
+class Design:
+    """What is built: options, backhaul links and satellite terminals (per site)."""
+
+    selected: np.ndarray
+    arcs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    satellite: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,8 @@ class CoverageProblem:
     wifi_weight: float = 0.25
     budget: float | None = None
     target: float | None = None  #: people to newly cover (target mode)
+    network: Network | None = None
+    bandwidth_mbps: np.ndarray | None = None  #: (n,) backhaul each option needs
 
     def __post_init__(self) -> None:
         m, n = self.cover.shape
@@ -36,6 +51,36 @@ class CoverageProblem:
             raise ValueError("is_wifi/group do not match the cover matrix")
         if (self.budget is None) == (self.target is None):
             raise ValueError("give exactly one of budget or target")
+        if self.network is not None:
+            if self.bandwidth_mbps is None or self.bandwidth_mbps.shape != (n,):
+                raise ValueError("a network needs bandwidth_mbps per option")
+            if self.network.n_sites != self.n_groups:
+                raise ValueError("the network's sites must be the problem's groups")
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.group.max(initial=-1)) + 1
+
+    def built(self, selected: np.ndarray) -> np.ndarray:
+        """Per site (group): is one of its options selected."""
+        sel = np.asarray(selected, dtype=bool)
+        return np.bincount(self.group[sel], minlength=self.n_groups) > 0
+
+    def site_mbps(self, selected: np.ndarray) -> np.ndarray:
+        """Per site: the backhaul its selected option needs."""
+        sel = np.asarray(selected, dtype=bool)
+        bw = self.bandwidth_mbps if self.bandwidth_mbps is not None else np.zeros(self.n_options)
+        return np.bincount(self.group[sel], weights=bw[sel], minlength=self.n_groups)
+
+    def design(self, selected: np.ndarray) -> Design:
+        """A design with no backhaul (for problems without a network)."""
+        return Design(np.asarray(selected, dtype=bool))
+
+    def total_cost(self, design: Design) -> float:
+        cost = float(self.cost[design.selected].sum())
+        if self.network is not None:
+            cost += self.network.design_cost(design.arcs, design.satellite)
+        return cost
 
     @property
     def n_options(self) -> int:
@@ -57,25 +102,40 @@ class CoverageProblem:
         towers, wifi = self.row_levels(selected)
         return float(self.demand[towers].sum()), float(self.demand[wifi].sum())
 
-    def objective(self, selected: np.ndarray) -> float:
+    def objective(self, design: Design) -> float:
         """Budget mode: covered + wifi_weight × WiFi-reached. Target mode: total cost."""
         if self.target is not None:
-            return float(self.cost[np.asarray(selected, bool)].sum())
-        covered, wifi = self.value(selected)
+            return self.total_cost(design)
+        covered, wifi = self.value(design.selected)
         return covered + self.wifi_weight * wifi
 
-    def feasible(self, selected: np.ndarray, *, tol: float = 1e-6) -> bool:
-        sel = np.asarray(selected, dtype=bool)
+    def violations(self, design: Design, *, tol: float = 1e-6) -> list[str]:
+        """Every constraint the design breaks (empty when feasible)."""
+        sel = np.asarray(design.selected, dtype=bool)
+        out = []
         if np.bincount(self.group[sel], minlength=1).max(initial=0) > 1:
-            return False
-        if self.budget is not None:
-            return float(self.cost[sel].sum()) <= self.budget * (1 + tol) + tol
-        covered, _ = self.value(sel)
-        return covered >= (self.target or 0.0) * (1 - tol) - tol
+            out.append("two options at one site")
+        if self.budget is not None and self.total_cost(design) > self.budget * (1 + tol) + tol:
+            out.append("over budget")
+        if self.target is not None:
+            covered, _ = self.value(sel)
+            if covered < self.target * (1 - tol) - tol:
+                out.append("target not reached")
+        if self.network is not None:
+            out += self.network.violations(
+                self.built(sel), self.site_mbps(sel), design.arcs, design.satellite
+            )
+        return out
 
-    def max_coverable(self) -> float:
-        """People newly covered if every tower option were built."""
-        covered, _ = self.value(~self.is_wifi)
+    def feasible(self, design: Design) -> bool:
+        return not self.violations(design)
+
+    def max_coverable(self, *, feedable_only: bool = False) -> float:
+        """People newly covered if every tower option were built (that backhaul can feed)."""
+        usable = ~self.is_wifi
+        if feedable_only and self.network is not None:
+            usable &= self.network.feedable()[self.group]
+        covered, _ = self.value(usable)
         return covered
 
 

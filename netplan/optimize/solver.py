@@ -15,15 +15,17 @@ in time. The result always carries the solver's best bound and the gap to it.
 from __future__ import annotations
 
 import logging
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.linear_solver import pywraplp
 
 from netplan.errors import InfeasibleError
-from netplan.optimize.greedy import greedy, prune
-from netplan.optimize.problem import CoverageProblem
+from netplan.optimize.greedy import greedy, prune, standalone_design, standalone_option_cost
+from netplan.optimize.network import FIBER, Network
+from netplan.optimize.problem import CoverageProblem, Design
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +42,9 @@ class SolverSettings:
 
 @dataclass(frozen=True)
 class Solution:
-    """A selection of options with its proof of quality."""
+    """A design with its proof of quality."""
 
-    selected: np.ndarray  #: bool per option
+    design: Design
     status: str  #: optimal | gap_reached | time_limit | greedy
     objective: float  #: people (budget mode, WiFi at its weight) or cost (target mode)
     bound: float  #: best bound proven by the solver
@@ -50,7 +52,14 @@ class Solution:
     seconds: float
     covered: float  #: people newly covered
     wifi: float  #: people reached only by WiFi
-    cost: float
+    cost: float  #: total cost, backhaul included
+    #: objective of the best per-site design (each site on its own cheapest feed), when a
+    #: network was designed jointly: what the joint design is measured against
+    per_site_objective: float = math.nan
+
+    @property
+    def selected(self) -> np.ndarray:
+        return self.design.selected
 
 
 def relative_gap(objective: float, bound: float, *, maximise: bool) -> float:
@@ -73,103 +82,331 @@ def solve(problem: CoverageProblem, settings: SolverSettings) -> Solution:
     start = time.perf_counter()
     maximise = problem.target is None
     if not maximise:
-        reachable = problem.max_coverable()
+        reachable = problem.max_coverable(feedable_only=True)
         if reachable + 1e-6 < (problem.target or 0.0):
             raise InfeasibleError(
                 f"the coverage target needs {problem.target:,.0f} more people covered, but every "
-                f"candidate together covers only {reachable:,.0f}"
+                f"candidate that backhaul can reach together covers only {reachable:,.0f}"
             )
     hint = greedy(problem)
+    baseline = math.nan
+    if problem.network is not None and problem.n_options and problem.n_rows:
+        # warm start from the per-site optimum: each site on its cheapest own feed, solved
+        # exactly (a much easier model), then fed for real
+        alone = per_site_problem(problem)
+        first = solve(alone, replace(settings, time_limit_s=settings.time_limit_s / 4))
+        candidate = standalone_design(problem, first.selected)
+        if problem.feasible(candidate) and not _worse(problem, candidate, hint, maximise):
+            hint = candidate
+        baseline = problem.objective(hint)
     if problem.n_options == 0 or problem.n_rows == 0:
         return _result(problem, hint, "optimal", bound=problem.objective(hint), start=start)
 
-    solver = pywraplp.Solver.CreateSolver("SCIP")
-    if solver is None:  # pragma: no cover - OR-Tools wheels always ship SCIP
-        raise RuntimeError("OR-Tools was built without SCIP")
-    solver.SetSolverSpecificParametersAsString(
-        f"randomization/randomseedshift = {settings.seed}\nrandomization/permutationseed = "
-        f"{settings.seed}\nrandomization/lpseed = {settings.seed}\n"
-    )
-    x = [solver.BoolVar(f"x{j}") for j in range(problem.n_options)]
-    cover = problem.cover.tocsr()
-    towers = ~problem.is_wifi
-    obj = solver.Objective()
-    lin = solver.Constraint(
-        -solver.infinity() if maximise else float(problem.target or 0.0),
-        float(problem.budget) if maximise and problem.budget is not None else solver.infinity(),
-    )
-    for i in range(problem.n_rows):
-        cols = cover.indices[cover.indptr[i] : cover.indptr[i + 1]]
-        d = float(problem.demand[i])
-        tcols = cols[towers[cols]]
-        wcols = cols[~towers[cols]]
-        y = solver.NumVar(0.0, 1.0, f"y{i}") if tcols.size else None
-        w = solver.NumVar(0.0, 1.0, f"w{i}") if wcols.size and maximise else None
-        for var, cs in ((y, tcols), (w, wcols)):
-            if var is None:
-                continue
-            ct = solver.Constraint(-solver.infinity(), 0.0)
-            ct.SetCoefficient(var, 1.0)
-            for j in cs:
-                ct.SetCoefficient(x[j], -1.0)
-        if y is not None and w is not None:
-            both = solver.Constraint(-solver.infinity(), 1.0)
-            both.SetCoefficient(y, 1.0)
-            both.SetCoefficient(w, 1.0)
-        if maximise:
-            if y is not None:
-                obj.SetCoefficient(y, d)
-            if w is not None:
-                obj.SetCoefficient(w, problem.wifi_weight * d)
-        elif y is not None:
-            lin.SetCoefficient(y, d)
-    if maximise:
-        for j in range(problem.n_options):
-            lin.SetCoefficient(x[j], float(problem.cost[j]))
-        obj.SetMaximization()
-    else:
-        for j in range(problem.n_options):
-            obj.SetCoefficient(x[j], float(problem.cost[j]))
-        obj.SetMinimization()
-    for g in np.unique(problem.group):
-        members = np.flatnonzero(problem.group == g)
-        if members.size > 1:
-            ct = solver.Constraint(0.0, 1.0)
-            for j in members:
-                ct.SetCoefficient(x[j], 1.0)
-
-    solver.SetHint(x, [float(v) for v in hint])
-    remaining = max(0.05, settings.time_limit_s - (time.perf_counter() - start))
+    solver = _scip(settings)
+    model = _Model(solver, problem)
+    solver.SetHint(*model.hint(hint))
+    # budget mode keeps a quarter of the time for the second (cheapest-design) phase
+    share = 0.75 if maximise else 1.0
+    remaining = max(0.05, share * settings.time_limit_s - (time.perf_counter() - start))
     solver.SetTimeLimit(int(remaining * 1000))
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, settings.relative_gap)
     logger.info(
-        "solving: %d options, %d demand rows, %d constraints (SCIP, limit %.0f s)",
+        "solving: %d options, %d backhaul links, %d demand rows, %d constraints (SCIP, %.0f s)",
         problem.n_options,
+        problem.network.n_arcs if problem.network is not None else 0,
         problem.n_rows,
         solver.NumConstraints(),
         remaining,
     )
     status = solver.Solve(params)
+    obj = solver.Objective()
     if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        chosen = np.array([v.solution_value() > 0.5 for v in x])
-        bound = float(obj.BestBound())
+        found = model.design()
+        unit = 1.0 if maximise else model.money_unit  # target mode minimises money units
+        bound = float(obj.BestBound()) * unit
         if status == pywraplp.Solver.OPTIMAL and settings.relative_gap == 0:
-            bound = float(obj.Value())
+            bound = float(obj.Value()) * unit
         # keep the better of the solver's answer and the greedy one (time limits can bite)
-        if not problem.feasible(chosen) or _worse(problem, chosen, hint, maximise):
-            chosen, label = hint, "greedy"
+        problems = problem.violations(found)
+        if problems:
+            logger.warning("solver answer rejected (%s); using the greedy plan", problems[0])
+        if problems or _worse(problem, found, hint, maximise):
+            found, label = hint, "greedy"
         else:
             label = "gap_reached" if status == pywraplp.Solver.OPTIMAL else "time_limit"
-        return _result(problem, prune(problem, chosen), label, bound=bound, start=start)
+        found = prune(problem, found)
+        if maximise:
+            found = _cheapest_for(problem, found, settings, start)
+        return replace(
+            _result(problem, found, label, bound=bound, start=start), per_site_objective=baseline
+        )
     if status == pywraplp.Solver.INFEASIBLE:  # pragma: no cover - ruled out above
         raise InfeasibleError("the solver proved the model infeasible")
     logger.warning("solver returned no solution in time; using the greedy plan")
-    bound = float(obj.BestBound()) if status == pywraplp.Solver.NOT_SOLVED else float("nan")
-    return _result(problem, hint, "greedy", bound=bound, start=start)
+    unit = 1.0 if maximise else model.money_unit
+    bound = float(obj.BestBound()) * unit if status == pywraplp.Solver.NOT_SOLVED else math.nan
+    return replace(
+        _result(problem, hint, "greedy", bound=bound, start=start), per_site_objective=baseline
+    )
 
 
-def _worse(problem: CoverageProblem, a: np.ndarray, b: np.ndarray, maximise: bool) -> bool:
+def _scip(settings: SolverSettings) -> pywraplp.Solver:
+    """A SCIP solver seeded from the settings (same inputs, same answer)."""
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    if solver is None:  # pragma: no cover - OR-Tools wheels always ship SCIP
+        raise RuntimeError("OR-Tools was built without SCIP")
+    seed = settings.seed
+    solver.SetSolverSpecificParametersAsString(
+        f"randomization/randomseedshift = {seed}\nrandomization/permutationseed = {seed}\n"
+        f"randomization/lpseed = {seed}\n"
+    )
+    return solver
+
+
+def _cheapest_for(
+    problem: CoverageProblem, found: Design, settings: SolverSettings, start: float
+) -> Design:
+    """Second phase: the cheapest design keeping the coverage found (ties broken on cost)."""
+    value = problem.objective(found)
+    spent = time.perf_counter() - start
+    limit = max(settings.time_limit_s - spent, 0.0)
+    if value <= 0 or limit <= 0.05:
+        return found
+    solver = _scip(settings)
+    model = _Model(solver, problem, floor=value - 1e-6 * max(1.0, value))
+    solver.SetHint(*model.hint(found))
+    solver.SetTimeLimit(int(limit * 1000))
+    status = solver.Solve()
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return found
+    cheaper = prune(problem, model.design())
+    better = problem.total_cost(cheaper) < problem.total_cost(found) - 1e-6
+    if better and problem.feasible(cheaper) and problem.objective(cheaper) >= value - 1e-6:
+        logger.info(
+            "same coverage for %.2f%% less",
+            100 * (1 - problem.total_cost(cheaper) / max(problem.total_cost(found), 1e-9)),
+        )
+        return cheaper
+    return found
+
+
+def per_site_problem(problem: CoverageProblem) -> CoverageProblem:
+    """The problem with every site paying its cheapest stand-alone feed, and no network."""
+    return replace(problem, cost=standalone_option_cost(problem), network=None, bandwidth_mbps=None)
+
+
+class _Model:
+    """The MIP of a problem in an OR-Tools solver (variables kept for hints and answers)."""
+
+    def __init__(
+        self, solver: pywraplp.Solver, problem: CoverageProblem, *, floor: float | None = None
+    ) -> None:
+        """``floor`` (budget mode): instead of maximising coverage, keep it at least ``floor``
+        and minimise the cost (the second, tie-breaking phase)."""
+        self.solver, self.problem = solver, problem
+        inf = solver.infinity()
+        maximise = problem.target is None
+        # money and bandwidth are scaled to units near 1: rupiah coefficients of 1e10 next
+        # to 0/1 coverage rows give the LP solver numerical trouble
+        costs = [problem.cost]
+        if problem.network is not None:
+            costs += [problem.network.cost, problem.network.satellite_cost]
+        positive = np.concatenate(costs)
+        positive = positive[np.isfinite(positive) & (positive > 0)]
+        self.money_unit = float(np.median(positive)) if positive.size else 1.0
+        bw = problem.bandwidth_mbps
+        self.mbps_unit = float(bw.max()) if bw is not None and bw.size else 1.0
+        mu = self.money_unit
+        self.x = [solver.BoolVar(f"x{j}") for j in range(problem.n_options)]
+        obj = solver.Objective()
+        # the money line: budget (max coverage) or objective (min cost, in money units)
+        money = solver.Constraint(-inf, float(problem.budget or 0.0) / mu) if maximise else obj
+        for j, var in enumerate(self.x):
+            money.SetCoefficient(var, float(problem.cost[j]) / mu)
+        if floor is not None:  # second phase: the coverage found is a floor, cost the objective
+            self._coverage(solver.Constraint(floor, inf), with_wifi=True)
+            for j, var in enumerate(self.x):
+                obj.SetCoefficient(var, float(problem.cost[j]) / mu)
+        elif maximise:
+            self._coverage(obj, with_wifi=True)
+        else:
+            self._coverage(solver.Constraint(float(problem.target or 0.0), inf), with_wifi=False)
+        members = [np.flatnonzero(problem.group == g) for g in range(problem.n_groups)]
+        self.members = members
+        for opts in members:
+            if opts.size > 1:
+                ct = solver.Constraint(0.0, 1.0)
+                for j in opts.tolist():
+                    ct.SetCoefficient(self.x[j], 1.0)
+        self.zk: dict[tuple[int, int], pywraplp.Variable] = {}
+        self.s: dict[int, pywraplp.Variable] = {}
+        if problem.network is not None:
+            self._network(money, also=obj if floor is not None else None)
+        if maximise and floor is None:
+            obj.SetMaximization()
+        else:
+            obj.SetMinimization()
+
+    def _coverage(self, into: pywraplp.Objective | pywraplp.Constraint, *, with_wifi: bool) -> None:
+        """Coverage rows; people covered (and WiFi-reached, weighted) summed into ``into``."""
+        p, solver = self.problem, self.solver
+        inf = solver.infinity()
+        cover = p.cover.tocsr()
+        towers = ~p.is_wifi
+        for i in range(p.n_rows):
+            cols = cover.indices[cover.indptr[i] : cover.indptr[i + 1]]
+            d = float(p.demand[i])
+            tcols, wcols = cols[towers[cols]], cols[~towers[cols]]
+            y = solver.NumVar(0.0, 1.0, f"y{i}") if tcols.size else None
+            w = solver.NumVar(0.0, 1.0, f"w{i}") if wcols.size and with_wifi else None
+            for var, cs in ((y, tcols), (w, wcols)):
+                if var is None:
+                    continue
+                ct = solver.Constraint(-inf, 0.0)
+                ct.SetCoefficient(var, 1.0)
+                for j in cs.tolist():
+                    ct.SetCoefficient(self.x[j], -1.0)
+            if y is not None and w is not None:
+                both = solver.Constraint(-inf, 1.0)
+                both.SetCoefficient(y, 1.0)
+                both.SetCoefficient(w, 1.0)
+            if y is not None:
+                into.SetCoefficient(y, d)
+            if w is not None:
+                into.SetCoefficient(w, p.wifi_weight * d)
+
+    def _network(
+        self,
+        money: pywraplp.Constraint | pywraplp.Objective,
+        *,
+        also: pywraplp.Objective | None = None,
+    ) -> None:
+        """Feeds, relays and the fiber tree on a depth-indexed graph; flow for capacity.
+
+        Link variables are indexed by the depth of the site they feed (1 = straight from a
+        hub), so chains are acyclic and at most ``max_hops`` long by construction, which is
+        a much tighter relaxation than potential (MTZ) constraints.
+        """
+        p, solver = self.problem, self.solver
+        net = p.network
+        assert net is not None and p.bandwidth_mbps is not None
+        inf = solver.infinity()
+        mu, bu = self.money_unit, self.mbps_unit
+        depth_min = net.min_depth()
+        self.zk.clear()
+        fed_at: dict[tuple[int, int], list[pywraplp.Variable]] = {}  # (site, depth) -> links
+        fiber_at: dict[tuple[int, int], list[pywraplp.Variable]] = {}
+        for a in range(net.n_arcs):
+            t, h = int(net.tail[a]), int(net.head[a])
+            depths = [1] if t < 0 else range(int(depth_min[t]) + 1, net.max_hops + 1)
+            for k in depths:
+                var = solver.BoolVar(f"z{a}_{k}")
+                for line in (money, also):
+                    if line is not None:
+                        line.SetCoefficient(var, float(net.cost[a]) / mu)
+                self.zk[a, k] = var
+                fed_at.setdefault((h, k), []).append(var)
+                if net.kind[a] == FIBER:
+                    fiber_at.setdefault((h, k), []).append(var)
+        for (a, k), var in self.zk.items():
+            t = int(net.tail[a])
+            if t < 0:
+                continue
+            # a link at depth k leaves a site fed at depth k-1 (by fiber, for fiber links)
+            feeders = (fiber_at if net.kind[a] == FIBER else fed_at).get((t, k - 1), [])
+            ct = solver.Constraint(-inf, 0.0)
+            ct.SetCoefficient(var, 1.0)
+            for b in feeders:
+                ct.SetCoefficient(b, -1.0)
+        sat_mbps = {}
+        for g in range(p.n_groups):
+            if np.isfinite(net.satellite_cost[g]):
+                self.s[g] = solver.BoolVar(f"s{g}")
+                for line in (money, also):
+                    if line is not None:
+                        line.SetCoefficient(self.s[g], float(net.satellite_cost[g]) / mu)
+                sat_mbps[g] = solver.NumVar(0.0, inf, f"q{g}")
+                most = float(p.bandwidth_mbps[self.members[g]].max(initial=0.0)) / bu
+                cap = solver.Constraint(-inf, 0.0)  # q_g <= most * s_g
+                cap.SetCoefficient(sat_mbps[g], 1.0)
+                cap.SetCoefficient(self.s[g], -most)
+            feed = solver.Constraint(0.0, 0.0)  # fed exactly once when built
+            for k in range(1, net.max_hops + 1):
+                for var in fed_at.get((g, k), []):
+                    feed.SetCoefficient(var, 1.0)
+            if g in self.s:
+                feed.SetCoefficient(self.s[g], 1.0)
+            for j in self.members[g].tolist():
+                feed.SetCoefficient(self.x[j], -1.0)
+        # capacity: each link carries the backhaul of every site downstream of it
+        flow = {}
+        cap_units = net.capacity_mbps / bu
+        per_arc: dict[int, list[pywraplp.Variable]] = {}
+        for (a, _), var in self.zk.items():
+            per_arc.setdefault(a, []).append(var)
+        for a, variables in per_arc.items():
+            flow[a] = solver.NumVar(0.0, float(cap_units[a]), f"f{a}")
+            ct = solver.Constraint(-inf, 0.0)  # f_a <= capacity * (link built)
+            ct.SetCoefficient(flow[a], 1.0)
+            for var in variables:
+                ct.SetCoefficient(var, -float(cap_units[a]))
+        for g in range(p.n_groups):
+            balance = solver.Constraint(0.0, 0.0)  # inflow - outflow + satellite = demand
+            for a in np.flatnonzero(net.head == g).tolist():
+                if a in flow:
+                    balance.SetCoefficient(flow[a], 1.0)
+            for a in np.flatnonzero(net.tail == g).tolist():
+                if a in flow:
+                    balance.SetCoefficient(flow[a], -1.0)
+            if g in sat_mbps:
+                balance.SetCoefficient(sat_mbps[g], 1.0)
+            for j in self.members[g].tolist():
+                balance.SetCoefficient(self.x[j], -float(p.bandwidth_mbps[j]) / bu)
+        if net.satellite_capacity_mbps is not None and sat_mbps:
+            total = solver.Constraint(-inf, float(net.satellite_capacity_mbps) / bu)
+            for q in sat_mbps.values():
+                total.SetCoefficient(q, 1.0)
+
+    def hint(self, design: Design) -> tuple[list[pywraplp.Variable], list[float]]:
+        variables = list(self.x) + list(self.s.values())
+        values = [float(v) for v in design.selected] + [float(design.satellite[g]) for g in self.s]
+        net = self.problem.network
+        if net is not None and design.arcs.size:
+            depth = _depths(net, design.arcs)
+            for (a, k), var in self.zk.items():
+                variables.append(var)
+                values.append(float(design.arcs[a] and depth[int(net.head[a])] == k))
+        return variables, values
+
+    def design(self) -> Design:
+        selected = np.array([v.solution_value() > 0.5 for v in self.x], dtype=bool)
+        if self.problem.network is None:
+            return Design(selected)
+        arcs = np.zeros(self.problem.network.n_arcs, dtype=bool)
+        for (a, _), var in self.zk.items():
+            arcs[a] |= var.solution_value() > 0.5
+        sat = np.zeros(self.problem.n_groups, dtype=bool)
+        for g, var in self.s.items():
+            sat[g] = var.solution_value() > 0.5
+        return Design(selected, arcs, sat)
+
+
+def _depths(net: Network, arcs: np.ndarray) -> np.ndarray:
+    """Depth (links from a hub) of each site in a design; 0 where not fed by a link."""
+    feed_of = np.full(net.n_sites, -1)
+    feed_of[net.head[arcs]] = np.flatnonzero(arcs)
+    depth = np.zeros(net.n_sites, dtype=np.int64)
+    for g in np.flatnonzero(feed_of >= 0).tolist():
+        node, k = g, 0
+        while node >= 0 and feed_of[node] >= 0 and k <= net.n_sites:
+            k += 1
+            node = int(net.tail[feed_of[node]])
+        depth[g] = k
+    return depth
+
+
+def _worse(problem: CoverageProblem, a: Design, b: Design, maximise: bool) -> bool:
     if not problem.feasible(b):
         return False
     va, vb = problem.objective(a), problem.objective(b)
@@ -177,21 +414,21 @@ def _worse(problem: CoverageProblem, a: np.ndarray, b: np.ndarray, maximise: boo
 
 
 def _result(
-    problem: CoverageProblem, selected: np.ndarray, status: str, *, bound: float, start: float
+    problem: CoverageProblem, design: Design, status: str, *, bound: float, start: float
 ) -> Solution:
     maximise = problem.target is None
-    objective = problem.objective(selected)
+    objective = problem.objective(design)
     if not np.isfinite(bound) or abs(bound) >= 1e19:
         # SCIP stopped before proving anything (it reports ±1e20): use the trivial bound,
         # everyone coverable (budget mode) or nothing spent (target mode)
         bound = float(problem.demand.sum()) if maximise else 0.0
     bound = max(bound, objective) if maximise else min(bound, objective)
-    covered, wifi = problem.value(selected)
+    covered, wifi = problem.value(design.selected)
     gap = relative_gap(objective, bound, maximise=maximise)
     if status in ("gap_reached", "time_limit") and gap == 0.0:
         status = "optimal"
     return Solution(
-        selected=np.asarray(selected, dtype=bool),
+        design=design,
         status=status,
         objective=objective,
         bound=bound,
@@ -199,5 +436,5 @@ def _result(
         seconds=time.perf_counter() - start,
         covered=covered,
         wifi=wifi,
-        cost=float(problem.cost[np.asarray(selected, bool)].sum()),
+        cost=problem.total_cost(design),
     )

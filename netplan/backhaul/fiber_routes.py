@@ -1,0 +1,239 @@
+"""Fiber routes: least-cost paths over a terrain cost surface.
+
+The surface is the analysis grid coarsened to ``routing_resolution_m``. A cell costs more on
+steeper ground (slope classes flat / hilly / mountainous with their multipliers), less along
+roads, and water is impassable unless a submarine multiplier is given. Routes are shortest
+paths (Dijkstra, scipy) on the 8-connected cell graph, so a trench follows the valleys.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import LineString
+
+from netplan.config import FiberConfig
+from netplan.grid import Grid
+
+TERRAIN_CLASSES = ("flat", "hilly", "mountainous")
+
+
+@dataclass(frozen=True)
+class CostSurface:
+    """A routing grid: per-cell cost multiplier and terrain class, and its cell graph."""
+
+    grid: Grid
+    multiplier: np.ndarray  #: cost multiplier per cell (inf = impassable)
+    terrain: np.ndarray  #: 0 flat, 1 hilly, 2 mountainous, per cell
+    graph: sparse.csr_matrix  #: edge weight = cost in currency units
+    capex_per_km: float  #: on flat ground (× the cell multiplier elsewhere)
+    opex_per_km: float  #: over the whole horizon, the same on any ground
+
+    def km_cost(self, km: float, multiplier: float) -> float:
+        return km * (self.capex_per_km * multiplier + self.opex_per_km)
+
+    def node(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Routing cell of each point (clipped to the grid)."""
+        rows, cols = self.grid.rowcol(np.asarray(x), np.asarray(y))
+        rows = np.clip(rows, 0, self.grid.height - 1)
+        cols = np.clip(cols, 0, self.grid.width - 1)
+        return rows * self.grid.width + cols
+
+
+@dataclass(frozen=True)
+class Route:
+    """One least-cost fiber route."""
+
+    cost: float
+    length_km: float
+    terrain: str  #: the terrain class covering most of the route
+    geometry: LineString
+
+
+def cost_surface(
+    grid: Grid,
+    elevation: np.ndarray | None,
+    cfg: FiberConfig,
+    *,
+    horizon_years: int,
+    water: np.ndarray | None = None,
+    roads: np.ndarray | None = None,
+) -> CostSurface:
+    """Build the routing surface from the analysis grid's DEM (and water / road masks)."""
+    factor = max(1, round(cfg.routing_resolution_m / grid.resolution))
+    h = math.ceil(grid.height / factor)
+    w = math.ceil(grid.width / factor)
+    coarse = Grid(grid.crs, grid.x0, grid.y0, grid.resolution * factor, w, h)
+
+    def block(a: np.ndarray, reduce: str) -> np.ndarray:
+        padded = np.full((h * factor, w * factor), np.nan)
+        padded[: grid.height, : grid.width] = a
+        blocks = padded.reshape(h, factor, w, factor)
+        with np.errstate(all="ignore"):
+            return (
+                np.nanmax(blocks, axis=(1, 3))
+                if reduce == "max"
+                else np.nanmean(blocks, axis=(1, 3))
+            )
+
+    if elevation is not None:
+        dem = block(np.asarray(elevation, dtype=np.float64), "mean")
+        dem = np.where(np.isfinite(dem), dem, np.nanmean(dem) if np.isfinite(dem).any() else 0.0)
+        gy, gx = np.gradient(dem, coarse.resolution)
+        slope_pct = 100.0 * np.hypot(gx, gy)
+    else:
+        slope_pct = np.zeros((h, w))
+    hilly, mountainous = cfg.slope_classes_pct
+    terrain = np.where(slope_pct >= mountainous, 2, np.where(slope_pct >= hilly, 1, 0))
+    mult = np.asarray(cfg.terrain_multipliers, dtype=np.float64)[terrain]
+    if roads is not None:
+        on_road = block(roads.astype(np.float64), "max") > 0
+        mult = np.where(on_road, mult * cfg.road_multiplier, mult)
+    if water is not None:
+        wet = block(water.astype(np.float64), "mean") > 0.5
+        mult = np.where(wet, np.inf if cfg.water_multiplier is None else cfg.water_multiplier, mult)
+    opex = horizon_years * cfg.opex_per_km_year
+    graph = _graph(mult, coarse.resolution / 1000.0, max(cfg.capex_per_km, 1e-9), opex)
+    return CostSurface(coarse, mult, terrain, graph, cfg.capex_per_km, opex)
+
+
+def _graph(mult: np.ndarray, cell_km: float, capex: float, opex: float) -> sparse.csr_matrix:
+    """8-connected graph; edge cost = step km × (capex × mean multiplier of its cells + opex)."""
+    h, w = mult.shape
+    idx = np.arange(h * w).reshape(h, w)
+    rows, cols, weights = [], [], []
+    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        c0, c1 = (0, w - dc) if dc >= 0 else (-dc, w)
+        a = idx[0 : h - dr, c0:c1]
+        b = idx[dr:h, c0 + dc : c1 + dc]
+        m = 0.5 * (mult.ravel()[a.ravel()] + mult.ravel()[b.ravel()])
+        ok = np.isfinite(m)
+        step = math.sqrt(dr * dr + dc * dc)
+        rows.append(a.ravel()[ok])
+        cols.append(b.ravel()[ok])
+        weights.append(step * cell_km * (capex * m[ok] + opex))
+    r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+    return sparse.csr_matrix((v, (r, c)), shape=(h * w, h * w))
+
+
+def _path(pred: np.ndarray, start: int, goal: int) -> list[int]:
+    """Nodes from ``start`` to ``goal`` following Dijkstra predecessors rooted at ``goal``."""
+    path = [start]
+    node = start
+    while node != goal:
+        node = int(pred[node])
+        if node < 0:
+            return []
+        path.append(node)
+    return path
+
+
+def _route(
+    surface: CostSurface,
+    nodes: list[int],
+    cost: float,
+    a: tuple[float, float],
+    b: tuple[float, float],
+) -> Route:
+    """A route through cell ``nodes`` from point ``a`` to point ``b`` (its cell-graph ``cost``)."""
+    xs, ys = surface.grid.cell_centres(np.asarray(nodes))
+    inner = list(zip(xs[1:-1].tolist(), ys[1:-1].tolist(), strict=True))
+    geometry = LineString([a, *inner, b])
+    seg_km = np.hypot(np.diff(xs), np.diff(ys)) / 1000.0
+    ends_km = (math.dist(a, (xs[0], ys[0])) + math.dist(b, (xs[-1], ys[-1]))) / 1000.0
+    mult = surface.multiplier.ravel()[np.asarray(nodes)]
+    ends = mult[[0, -1]]
+    end_mult = float(ends[np.isfinite(ends)].mean()) if np.isfinite(ends).any() else 1.0
+    classes = surface.terrain.ravel()[np.asarray(nodes)]
+    by_class = np.bincount(classes[1:], weights=seg_km, minlength=3)
+    terrain = TERRAIN_CLASSES[int(np.argmax(by_class)) if by_class.sum() else int(classes[0])]
+    return Route(
+        cost=cost + surface.km_cost(ends_km, end_mult),
+        length_km=float(seg_km.sum()) + ends_km,
+        terrain=terrain,
+        geometry=geometry,
+    )
+
+
+def routes_to_backbone(
+    surface: CostSurface,
+    sources: list[tuple[str, tuple[float, float]]],
+    targets: list[tuple[float, float]],
+    *,
+    max_km: float,
+) -> list[tuple[str, Route] | None]:
+    """For each target point, the least-cost route to the nearest (by cost) backbone source."""
+    if not sources or not targets:
+        return [None] * len(targets)
+    src_nodes = surface.node(
+        np.array([p[0] for _, p in sources]), np.array([p[1] for _, p in sources])
+    )
+    dist, pred, origin = dijkstra(
+        surface.graph,
+        directed=False,
+        indices=np.unique(src_nodes),
+        min_only=True,
+        return_predecessors=True,
+    )
+    node_of_source = {int(n): i for i, n in enumerate(src_nodes)}
+    tgt_nodes = surface.node(np.array([t[0] for t in targets]), np.array([t[1] for t in targets]))
+    out: list[tuple[str, Route] | None] = []
+    for (x, y), node in zip(targets, tgt_nodes, strict=True):
+        if not np.isfinite(dist[node]):
+            out.append(None)
+            continue
+        root = int(origin[node])
+        nodes = _path(pred, int(node), root)
+        name, point = sources[node_of_source[root]]
+        route = _route(surface, nodes, float(dist[node]), (x, y), point)
+        out.append((name, route) if route.length_km <= max_km else None)
+    return out
+
+
+def routes_between(
+    surface: CostSurface,
+    points: list[tuple[float, float]],
+    *,
+    max_km: float,
+    neighbours: int,
+) -> dict[tuple[int, int], Route]:
+    """Routes from each point to its ``neighbours`` cheapest-to-reach other points (i < j keys)."""
+    out: dict[tuple[int, int], Route] = {}
+    if len(points) < 2 or neighbours <= 0:
+        return out
+    nodes = surface.node(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+    finite = surface.multiplier[np.isfinite(surface.multiplier)]
+    limit = surface.km_cost(max_km, float(finite.max()) if finite.size else 1.0)
+    for start in range(0, len(points), 64):
+        chunk = list(range(start, min(start + 64, len(points))))
+        dist, pred = dijkstra(
+            surface.graph,
+            directed=False,
+            indices=nodes[chunk],
+            limit=limit,
+            return_predecessors=True,
+        )
+        for row, i in enumerate(chunk):
+            costs = dist[row, nodes]
+            costs[i] = np.inf
+            order = [j for j in np.argsort(costs, kind="stable") if np.isfinite(costs[j])]
+            kept = 0
+            for j in order:
+                if kept >= neighbours:
+                    break
+                key = (min(i, int(j)), max(i, int(j)))
+                if key in out:
+                    kept += 1
+                    continue
+                path = _path(pred[row], int(nodes[j]), int(nodes[i]))
+                if not path:
+                    continue
+                route = _route(surface, path[::-1], float(costs[j]), points[i], points[int(j)])
+                if route.length_km <= max_km:
+                    out[key] = route
+                    kept += 1
+    return out
