@@ -41,6 +41,8 @@ _PATH_KEYS: dict[str, tuple[str, ...]] = {
         "household_access",
         "candidates",
         "villages",
+        "roads",
+        "water",
     ),
     "output": ("dir",),
 }
@@ -78,6 +80,8 @@ class LayersConfig(_Strict):
     household_access: Path | None = None
     candidates: Path | None = None
     villages: Path | None = None
+    roads: Path | None = None
+    water: Path | None = None
 
 
 class CoverageConfig(_Strict):
@@ -118,37 +122,51 @@ class TechnologyConfig(_Strict):
     receiver_height_m: float = Field(1.5, gt=0, le=100)
     max_range_m: float | None = Field(None, gt=0, le=200_000)
     environment: Literal["urban", "suburban", "open"] = "suburban"
+    backhaul_mbps: float = Field(100.0, gt=0)
     capex: float = Field(ge=0)
     opex_per_year: float = Field(0.0, ge=0)
 
 
 class FiberConfig(_Strict):
-    """Fiber spur to the backbone: cost per route km; route = straight line × route_factor."""
+    """Fiber routes over a terrain cost surface, to the backbone and between new sites."""
 
     capex_per_km: float = Field(ge=0)
     opex_per_km_year: float = Field(0.0, ge=0)
     max_km: float = Field(60.0, gt=0)
-    route_factor: float = Field(1.3, ge=1.0)
+    routing_resolution_m: float = Field(500.0, gt=0)
+    slope_classes_pct: tuple[float, float] = (10.0, 30.0)
+    terrain_multipliers: tuple[float, float, float] = (1.0, 1.6, 2.5)
+    road_multiplier: float = Field(0.6, gt=0)
+    water_multiplier: float | None = Field(None, gt=0)
+    neighbours: int = Field(4, ge=0, le=50)
+    capacity_mbps: float = Field(100_000.0, gt=0)
 
 
 class MicrowaveConfig(_Strict):
-    """One microwave hop to the backbone or to an existing site."""
+    """Point-to-point microwave hops, with line of sight, relaying through new sites."""
 
     capex_per_link: float = Field(ge=0)
     opex_per_year: float = Field(0.0, ge=0)
     max_hop_km: float = Field(40.0, gt=0)
+    frequency_mhz: float = Field(7000.0, gt=0)
+    fresnel_clearance: float = Field(0.6, ge=0, le=2)
+    capacity_mbps: float = Field(1000.0, gt=0)
+    hub_height_m: float = Field(30.0, gt=0)
+    neighbours: int = Field(6, ge=1, le=50)
 
 
 class SatelliteConfig(_Strict):
-    """A VSAT terminal and its service: always possible."""
+    """A VSAT terminal and its service, optionally sharing a total satellite capacity."""
 
     capex: float = Field(ge=0)
     opex_per_year: float = Field(0.0, ge=0)
+    capacity_mbps_total: float | None = Field(None, ge=0)
 
 
 class BackhaulConfig(_Strict):
     """Backhaul options; an absent kind is not offered."""
 
+    max_hops: int = Field(3, ge=1, le=10)
     fiber: FiberConfig | None = None
     microwave: MicrowaveConfig | None = None
     satellite: SatelliteConfig | None = None

@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from netplan.optimize.greedy import standalone_design
 from netplan.pipeline import Analysis, PlanResult
 
 SITE_COLUMNS = [
@@ -37,19 +38,11 @@ SITE_COLUMNS = [
     "backhaul_cost",
     "all_in_cost",
     "people_only_here",
+    "relays_to",
     "region",
     "blank_spot",
 ]
-LINK_COLUMNS = [
-    "id",
-    "type",
-    "length_km",
-    "capex",
-    "opex_per_year",
-    "total_cost",
-    "from",
-    "to",
-]
+LINK_COLUMNS = ["id", "type", "length_km", "capex", "opex_per_year", "total_cost", "from", "to"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +53,7 @@ class PlanTables:
     hotspots: gpd.GeoDataFrame
     links: gpd.GeoDataFrame
     summary: dict[str, Any]
+    backhaul: dict[str, Any]  #: joint design against per-site cheapest (for the manifest)
 
 
 def money(value: float, currency: str) -> str:
@@ -172,8 +166,13 @@ def plan_tables(result: PlanResult) -> PlanTables:
     idx = rows.index.to_numpy()
     rows["people_newly_covered"] = np.round(people[idx], 1)
     rows["people_only_here"] = np.round(only_here[idx], 1)
-    rows["total_cost"] = rows["site_cost"]
-    rows["all_in_cost"] = rows["site_cost"] + rows["backhaul_cost"]
+    links, feeds = _design_links(result)
+    group = opts.group[idx]
+    for col in ("backhaul", "backhaul_to", "backhaul_km", "backhaul_cost", "backhaul_terrain"):
+        rows[col] = [feeds[g][col] if g in feeds else None for g in group]
+    rows["relays_to"] = [", ".join(feeds[g]["relays_to"]) if g in feeds else "" for g in group]
+    rows["backhaul_cost"] = rows["backhaul_cost"].astype(float).fillna(0.0)
+    rows["all_in_cost"] = rows["total_cost"] + rows["backhaul_cost"]
     rows["cost_per_person"] = [
         round(c / p) if p > 0 else None
         for c, p in zip(rows["all_in_cost"], rows["people_newly_covered"], strict=True)
@@ -190,7 +189,6 @@ def plan_tables(result: PlanResult) -> PlanTables:
     rows["backhaul_km"] = rows["backhaul_km"].astype(float).round(2)
     sites = _site_frame(rows[rows["kind"] == "tower"], analysis)
     hotspots = _site_frame(rows[rows["kind"] == "wifi"], analysis)
-    links = _links(rows, analysis, horizon)
 
     covered_after = result.coverage_after.covered
     figures = population_figures(analysis, covered_after)
@@ -236,7 +234,90 @@ def plan_tables(result: PlanResult) -> PlanTables:
         },
         "regions": figures["regions"],
     }
-    return PlanTables(sites=sites, hotspots=hotspots, links=links, summary=summary)
+    return PlanTables(
+        sites=sites,
+        hotspots=hotspots,
+        links=links,
+        summary=summary,
+        backhaul=backhaul_comparison(result),
+    )
+
+
+def _design_links(result: PlanResult) -> tuple[gpd.GeoDataFrame, dict[int, dict[str, Any]]]:
+    """The chosen links (plus one satellite row per satellite site) and each site's feed."""
+    opts, design = result.options, result.solution.design
+    crs = result.analysis.layers.grid.crs
+    sites = opts.sites
+    if opts.backhaul is None:
+        return gpd.GeoDataFrame(
+            columns=[*LINK_COLUMNS, "geometry"], geometry="geometry", crs=crs
+        ), {}
+    horizon = result.analysis.scenario.planning.horizon_years
+    chosen = opts.backhaul.links.iloc[np.flatnonzero(design.arcs)].copy()
+    sat_sites = np.flatnonzero(design.satellite)
+    capex, opex = opts.backhaul.satellite_capex, opts.backhaul.satellite_opex_per_year
+    satellite = gpd.GeoDataFrame(
+        {
+            "type": "satellite",
+            "from": "satellite",
+            "to": sites["id"].to_numpy()[sat_sites],
+            "length_km": 0.0,
+            "terrain": "",
+            "capacity_mbps": np.nan,
+            "capex": capex,
+            "opex_per_year": opex,
+            "total_cost": capex + horizon * opex,
+        },
+        geometry=gpd.GeoSeries([None] * len(sat_sites), crs=crs),
+        crs=crs,
+    )
+    links = pd.concat([chosen, satellite], ignore_index=True)
+    links = links.sort_values(["to", "type"], kind="stable").reset_index(drop=True)
+    links.insert(0, "id", [f"L{i + 1:04d}" for i in range(len(links))])
+    index_of = {str(site_id): g for g, site_id in enumerate(sites["id"])}
+    feeds: dict[int, dict[str, Any]] = {}
+    records = links.drop(columns="geometry").to_dict("records")
+    for link in records:
+        feeds[index_of[str(link["to"])]] = {
+            "backhaul": link["type"],
+            "backhaul_to": link["from"],
+            "backhaul_km": link["length_km"],
+            "backhaul_cost": link["total_cost"],
+            "backhaul_terrain": link["terrain"],
+            "relays_to": [],
+        }
+    for link in records:
+        tail = index_of.get(str(link["from"]))
+        if tail is not None:
+            feeds[tail]["relays_to"].append(str(link["to"]))
+    out = gpd.GeoDataFrame(
+        links[[*LINK_COLUMNS, "terrain", "capacity_mbps"]],
+        geometry=links.geometry.to_numpy(),
+        crs=crs,
+    )
+    return out, feeds
+
+
+def backhaul_comparison(result: PlanResult) -> dict[str, Any]:
+    """The chosen sites' joint backhaul design against each taking its cheapest feed alone."""
+    problem, design = result.problem, result.solution.design
+    if problem.network is None:
+        return {}
+    joint = problem.network.design_cost(design.arcs, design.satellite)
+    # the same sites, each on its cheapest own feed (satellite capacity shared out by saving)
+    alone = standalone_design(problem, design.selected)
+    dropped = int(problem.built(design.selected).sum() - problem.built(alone.selected).sum())
+    alone_cost = problem.network.design_cost(alone.arcs, alone.satellite)
+    return {
+        "joint_cost": joint,
+        "per_site_cheapest_cost": alone_cost if dropped == 0 else None,
+        "saving": alone_cost - joint if dropped == 0 else None,
+        "sites_that_cannot_be_fed_alone": dropped,
+        "relayed_sites": int(np.sum(design.arcs & (problem.network.tail >= 0))),
+        # at the same budget: the best plan with per-site backhaul, and the joint plan
+        "per_site_plan_objective": result.solution.per_site_objective,
+        "joint_plan_objective": result.solution.objective,
+    }
 
 
 def _region_name(analysis: Analysis, x: float, y: float) -> str:
@@ -251,12 +332,18 @@ def _region_name(analysis: Analysis, x: float, y: float) -> str:
 
 def _backhaul_text(r: dict[str, Any], currency: str) -> str:
     kind = r["backhaul"]
-    cost = money(r["backhaul_cost"], currency)
+    cost = money(float(r["backhaul_cost"] or 0.0), currency)
+    relays = f"; it relays to {r['relays_to']}" if r.get("relays_to") else ""
     if kind == "fiber":
-        return f"fiber spur {r['backhaul_km']:.1f} km to {r['backhaul_to']} ({cost})"
+        return (
+            f"fiber route {r['backhaul_km']:.1f} km ({r['backhaul_terrain']}) from "
+            f"{r['backhaul_to']} ({cost}){relays}"
+        )
     if kind == "microwave":
-        return f"microwave hop {r['backhaul_km']:.1f} km to {r['backhaul_to']} ({cost})"
-    return f"satellite (VSAT) ({cost}); no fiber or microwave within reach was cheaper"
+        return f"microwave hop {r['backhaul_km']:.1f} km from {r['backhaul_to']} ({cost}){relays}"
+    if kind == "satellite":
+        return f"satellite (VSAT) ({cost}); no terrestrial link was cheaper"
+    return "none modelled"
 
 
 def _reason(
@@ -294,27 +381,4 @@ def _site_frame(rows: pd.DataFrame, analysis: Analysis) -> gpd.GeoDataFrame:
     out = rows.sort_values("id", kind="stable").reset_index(drop=True)
     return gpd.GeoDataFrame(
         out[SITE_COLUMNS], geometry=out.geometry.to_numpy(), crs=analysis.layers.grid.crs
-    )
-
-
-def _links(rows: pd.DataFrame, analysis: Analysis, horizon: int) -> gpd.GeoDataFrame:
-    rows = rows.sort_values("id", kind="stable")
-    links = pd.DataFrame(
-        {
-            "id": "L-" + rows["id"].astype(str),
-            "type": rows["backhaul"].to_numpy(),
-            "length_km": rows["backhaul_km"].to_numpy(),
-            "capex": rows["backhaul_capex"].astype(float).to_numpy(),
-            "opex_per_year": rows["backhaul_opex_per_year"].astype(float).to_numpy(),
-            "from": rows["id"].to_numpy(),
-            "to": rows["backhaul_to"].to_numpy(),
-        }
-    )
-    links["total_cost"] = links["capex"] + horizon * links["opex_per_year"]
-    return gpd.GeoDataFrame(
-        links[LINK_COLUMNS],
-        geometry=gpd.GeoSeries(
-            list(rows["link_geometry"]), crs=analysis.layers.grid.crs
-        ).to_numpy(),
-        crs=analysis.layers.grid.crs,
     )

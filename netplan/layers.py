@@ -43,6 +43,8 @@ class Layers:
     pois: gpd.GeoDataFrame | None
     villages: gpd.GeoDataFrame | None
     candidates: gpd.GeoDataFrame | None
+    roads: gpd.GeoDataFrame | None = None
+    water: gpd.GeoDataFrame | None = None
     inputs: dict[str, Path] = field(default_factory=dict)
     population_check: dict[str, float] = field(default_factory=dict)
 
@@ -176,6 +178,8 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
         pois_path = layers_cfg.pois or Path()
         found = pois
         pois = attempt(lambda: _with_ids(_require(found, ["type"], pois_path, "pois"), "id", "P"))
+    roads = vector("roads", layers_cfg.roads)
+    water = vector("water", layers_cfg.water)
     villages = vector("villages", layers_cfg.villages)
     if villages is not None:
         villages = _with_ids(villages, "id", "V")
@@ -201,6 +205,8 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
         pois=pois,
         villages=villages,
         candidates=candidates,
+        roads=roads,
+        water=water,
         inputs=inputs,
         population_check=check,
     )

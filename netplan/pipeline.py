@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from netplan.backhaul.options import cheapest_backhaul
+from netplan.backhaul.network import BackhaulOptions, backhaul_options
 from netplan.candidates import candidate_sites
 from netplan.config import Scenario
 from netplan.demand import BlankSpots, Coverage, existing_coverage, find_blank_spots
@@ -64,12 +64,15 @@ class Analysis:
 
 @dataclass(frozen=True)
 class Options:
-    """Candidate options with costs, and which blank cells each one serves."""
+    """Candidate options with costs, which blank cells each serves, and their backhaul."""
 
-    table: gpd.GeoDataFrame  #: one row per option, grid CRS, costs and backhaul
+    table: gpd.GeoDataFrame  #: one row per option (site × technology), grid CRS, costs
     cell: np.ndarray  #: footprint entries: index into ``blank.cells`` ...
     option: np.ndarray  #: ... served by this option ...
     strength: np.ndarray  #: ... with this strength (best server wins)
+    group: np.ndarray  #: per option, its physical site (row of ``sites``)
+    sites: pd.DataFrame  #: one row per physical site: id, kind, x, y, mast_m
+    backhaul: BackhaulOptions | None  #: candidate links; None when no backhaul is configured
 
     def cell_cover(self, n_cells: int) -> sparse.csr_matrix:
         """(blank cells × options) 0/1 matrix."""
@@ -103,38 +106,29 @@ def analyze(scenario: Scenario, *, timings: Timings | None = None) -> Analysis:
 
 
 def build_options(analysis: Analysis) -> Options:
-    """Candidates × technologies, costed with their cheapest backhaul, with footprints."""
+    """Candidates × technologies with their equipment costs, footprints and backhaul links."""
     scenario, layers, blank = analysis.scenario, analysis.layers, analysis.blank
-    cands = candidate_sites(scenario, layers, blank)
-    backhaul = cheapest_backhaul(
-        cands.geometry,
-        scenario=scenario,
-        fiber_lines=layers.fiber_lines,
-        fiber_nodes=layers.fiber_nodes,
-        existing_sites=layers.existing_sites,
-    )
-    table = pd.concat([cands.reset_index(drop=True), backhaul], axis=1)
+    table = candidate_sites(scenario, layers, blank).reset_index(drop=True)
     horizon = scenario.planning.horizon_years
-    tech = table["technology"].map(scenario.technologies)
+    tech = [scenario.technologies[t] for t in table["technology"]]
     table["capex"] = np.array([t.capex for t in tech], dtype=float) + table["extra_cost"].to_numpy(
         dtype=float
     )
     table["opex_per_year"] = np.array([t.opex_per_year for t in tech], dtype=float)
-    table["site_cost"] = table["capex"] + horizon * table["opex_per_year"]
-    table["total_cost"] = table["site_cost"] + table["backhaul_cost"].astype(float)
-    infeasible = ~np.isfinite(table["total_cost"].to_numpy(dtype=float))
-    if infeasible.any():
-        logger.warning(
-            "%d candidate options have no feasible backhaul and are dropped", int(infeasible.sum())
-        )
+    table["total_cost"] = table["capex"] + horizon * table["opex_per_year"]
+    table["bandwidth_mbps"] = np.array([t.backhaul_mbps for t in tech], dtype=float)
+    table["mast_m"] = [
+        finite_or_none(h) or t.height_m or 15.0
+        for h, t in zip(table["height_m"], tech, strict=True)
+    ]
 
     cells: list[np.ndarray] = []
     opts: list[np.ndarray] = []
     strengths: list[np.ndarray] = []
     keep: list[int] = []
     for j, row in enumerate(table.itertuples()):
-        if infeasible[j] or blank.cells.size == 0:
-            continue
+        if blank.cells.size == 0:
+            break
         fp = analysis.model.footprint(
             row.geometry.x,
             row.geometry.y,
@@ -146,20 +140,46 @@ def build_options(analysis: Analysis) -> Options:
         hit = blank.cells[pos] == fp.cells
         if not hit.any():
             continue
-        new_index = len(keep)
         keep.append(j)
         cells.append(pos[hit])
-        opts.append(np.full(int(hit.sum()), new_index, dtype=np.int64))
+        opts.append(np.full(int(hit.sum()), j, dtype=np.int64))
         strengths.append(fp.strength[hit])
-    table = gpd.GeoDataFrame(
-        table.iloc[keep].reset_index(drop=True), geometry="geometry", crs=layers.grid.crs
-    )
-    logger.info("options serving a blank spot: %d of %d", len(keep), len(cands))
+    logger.info("options serving a blank spot: %d of %d", len(keep), len(table))
 
     def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
 
-    return Options(table, cat(cells, np.int64), cat(opts, np.int64), cat(strengths, np.float32))
+    cell, option, strength = cat(cells, np.int64), cat(opts, np.int64), cat(strengths, np.float32)
+    table = table.iloc[keep].reset_index(drop=True)
+    option = np.searchsorted(np.asarray(keep, dtype=np.int64), option)
+    group = pd.factorize(table["id"])[0].astype(np.int64)
+    sites = (
+        pd.DataFrame(
+            {
+                "id": table["id"].to_numpy(),
+                "kind": table["kind"].to_numpy(),
+                "x": table.geometry.x.to_numpy(),
+                "y": table.geometry.y.to_numpy(),
+                "mast_m": table["mast_m"].to_numpy(dtype=float),
+            }
+        )
+        .groupby(group, sort=True)
+        .first()
+        .reset_index(drop=True)
+    )
+    backhaul = None
+    if any(
+        k is not None
+        for k in (scenario.backhaul.fiber, scenario.backhaul.microwave, scenario.backhaul.satellite)
+    ):
+        backhaul = backhaul_options(scenario, layers, sites)
+        unfed = ~backhaul.network.feedable()
+        if unfed.any():
+            logger.warning("%d candidate sites cannot be fed by any backhaul", int(unfed.sum()))
+    else:
+        logger.warning("no backhaul configured: new sites are costed without backhaul")
+    table = gpd.GeoDataFrame(table, geometry="geometry", crs=layers.grid.crs)
+    return Options(table, cell, option, strength, group, sites, backhaul)
 
 
 def build_problem(analysis: Analysis, options: Options) -> CoverageProblem:
@@ -169,7 +189,6 @@ def build_problem(analysis: Analysis, options: Options) -> CoverageProblem:
         options.cell_cover(blank.cells.size), blank.population, seed=scenario.solver.seed
     )
     table = options.table
-    group = pd.factorize(table["id"])[0] if len(table) else np.empty(0, dtype=np.int64)
     objective = scenario.objective
     target = None
     if objective.target_coverage is not None:
@@ -181,10 +200,12 @@ def build_problem(analysis: Analysis, options: Options) -> CoverageProblem:
         cover=cover,
         cost=table["total_cost"].to_numpy(dtype=np.float64),
         is_wifi=(table["kind"] == "wifi").to_numpy(),
-        group=np.asarray(group, dtype=np.int64),
+        group=options.group,
         wifi_weight=objective.wifi_weight,
         budget=objective.budget,
         target=target,
+        network=options.backhaul.network if options.backhaul is not None else None,
+        bandwidth_mbps=table["bandwidth_mbps"].to_numpy(dtype=np.float64),
     )
     return problem
 

@@ -95,6 +95,7 @@ def run_plan(
             timings=timings.seconds,
             sizes=sizes,
         )
+        manifest["backhaul"] = tables.backhaul
         manifest["solution"] = {
             "status": result.solution.status,
             "objective": result.solution.objective,

@@ -64,6 +64,34 @@ def write_population(
     return float(pop.sum(dtype=np.float64))
 
 
+def write_elevation(path: Path, *, ridge_col: int | None = None, ridge_m: float = 200.0) -> None:
+    """A flat valley floor at 1,600 m on the population grid, optionally with a north-south
+    ridge ``ridge_m`` high along pixel column ``ridge_col``."""
+    n = round(SIZE_DEG / PIXEL_DEG)
+    dem = np.full((n, n), 1600.0, dtype=np.float32)
+    if ridge_col is not None:
+        cols = np.arange(n)
+        dem += (ridge_m * np.exp(-(((cols - ridge_col) / 1.5) ** 2))).astype(np.float32)[None, :]
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(WEST, NORTH, PIXEL_DEG, PIXEL_DEG),
+    ) as dst:
+        dst.write(dem, 1)
+
+
+def pixel_lonlat(row: float, col: float) -> tuple[float, float]:
+    """Lon/lat of the centre of a population pixel (villages sit at (10, 10), (30, 45),
+    (50, 15))."""
+    return WEST + (col + 0.5) * PIXEL_DEG, NORTH - (row + 0.5) * PIXEL_DEG
+
+
 def write_scenario(folder: Path, *, config: Mapping[str, Any] | None = None) -> Path:
     """Write a small valid scenario into ``folder``; returns the YAML path.
 

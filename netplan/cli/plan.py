@@ -10,6 +10,7 @@ import click
 from netplan.cli.errors import handle_errors
 from netplan.cli.options import config_option, out_option
 from netplan.config import default_config_path, load_scenario
+from netplan.evaluate import backhaul_comparison
 from netplan.runs import run_plan
 
 
@@ -45,7 +46,7 @@ def plan(
     if time_limit is not None:
         overrides["solver.time_limit_s"] = time_limit
     scenario = load_scenario(config or default_config_path(), overrides=overrides)
-    folder, summary, _ = run_plan(scenario, out_dir=out)
+    folder, summary, result = run_plan(scenario, out_dir=out)
     s = summary
     click.echo(
         f"{s['scenario']}: {s['new_towers']} new towers, {s['new_wifi']} hotspots; coverage "
@@ -54,4 +55,24 @@ def plan(
         f"{s['total_cost']:,.0f}; solver {s['solver']['status']}, gap "
         f"{100 * s['solver']['gap']:.2f}%"
     )
+    joint = backhaul_comparison(result)
+    if joint:
+        alone = (
+            f"{s['currency']} {joint['per_site_cheapest_cost']:,.0f} with each site on its "
+            "cheapest own feed"
+            if joint["per_site_cheapest_cost"] is not None
+            else f"{joint['sites_that_cannot_be_fed_alone']} of these sites could not be fed "
+            "on their own"
+        )
+        click.echo(
+            f"backhaul: {s['fiber_km']:.1f} km fiber, {s['microwave_links']} microwave links "
+            f"({joint['relayed_sites']} relayed), {s['satellite_links']} satellite; joint design "
+            f"{s['currency']} {joint['joint_cost']:,.0f} vs {alone}"
+        )
+        if s["budget"] is not None:
+            click.echo(
+                f"joint design: objective {joint['joint_plan_objective']:,.0f} against "
+                f"{joint['per_site_plan_objective']:,.0f} for the best plan with per-site "
+                "backhaul at the same budget"
+            )
     click.echo(f"outputs: {folder}")

@@ -51,10 +51,10 @@ def random_problem(
 def brute_force(problem: CoverageProblem) -> float:
     best = -np.inf if problem.target is None else np.inf
     for bits in itertools.product([False, True], repeat=problem.n_options):
-        sel = np.array(bits)
-        if not problem.feasible(sel):
+        design = problem.design(np.array(bits))
+        if not problem.feasible(design):
             continue
-        value = problem.objective(sel)
+        value = problem.objective(design)
         best = max(best, value) if problem.target is None else min(best, value)
     return best
 
@@ -63,7 +63,7 @@ def brute_force(problem: CoverageProblem) -> float:
 def test_budget_mode_matches_brute_force(seed: int) -> None:
     problem = random_problem(seed)
     sol = solve(problem, EXACT)
-    assert problem.feasible(sol.selected)
+    assert problem.feasible(sol.design)
     assert sol.objective == pytest.approx(brute_force(problem), rel=1e-9)
     assert sol.gap == pytest.approx(0.0, abs=1e-9)
     assert sol.bound >= sol.objective - 1e-6

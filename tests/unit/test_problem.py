@@ -36,4 +36,4 @@ def test_wifi_reach_is_not_coverage() -> None:
     )
     covered, wifi = problem.value(np.array([True, True]))
     assert (covered, wifi) == (10.0, 5.0)  # row 0 counts once, as coverage
-    assert problem.objective(np.array([True, True])) == 12.5
+    assert problem.objective(problem.design(np.array([True, True]))) == 12.5
