@@ -219,6 +219,7 @@ class SolverConfig(_Strict):
     relative_gap: float = Field(0.005, ge=0, lt=1)
     workers: int = Field(2, ge=1, le=64)
     seed: int = Field(0, ge=0)
+    node_limit: int | None = Field(None, ge=1)
 
 
 class OutputConfig(_Strict):

@@ -141,9 +141,19 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
         dtype="int32",
     ).astype(np.int16)
 
+    if not (region >= 0).any():
+        raise InputError(
+            f"{scenario.region.boundaries}: the region is empty (its polygons cover no "
+            f"{grid.resolution:g} m cell); check the boundaries or region.resolution_m"
+        )
     population, check = rasters.read_population(layers_cfg.population, grid)
     inputs["layers.population"] = layers_cfg.population
     population[region < 0] = 0.0
+    if float(population.sum(dtype=np.float64)) <= 0:
+        raise InputError(
+            f"{layers_cfg.population}: no people inside the region's boundaries; check that the "
+            "raster covers the region and holds people per cell"
+        )
     xs, ys = grid.coords()
     data = xr.Dataset(
         {
@@ -162,13 +172,19 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
     elif scenario.coverage.model == "terrain":
         logger.warning("no elevation layer: terrain model runs on flat ground")
 
+    lonlat = tuple(boundaries.to_crs("EPSG:4326").total_bounds)
+
+    def placed(gdf: gpd.GeoDataFrame, path: Path, key: str) -> gpd.GeoDataFrame:
+        vectors.check_not_swapped(gdf, lonlat, path, key)
+        return _inside(gdf.to_crs(crs), grid, path, key)
+
     def vector(key: str, path: Path | None) -> gpd.GeoDataFrame | None:
         if path is None:
             return None
         inputs[f"layers.{key}"] = path
-        return attempt(lambda: _inside(vectors.read_vector(path, key).to_crs(crs), grid, path, key))
+        return attempt(lambda: placed(vectors.read_vector(path, key), path, key))
 
-    existing = attempt(lambda: _existing_sites(scenario, crs, grid, inputs))
+    existing = attempt(lambda: _existing_sites(scenario, crs, grid, inputs, placed))
     if existing is None:
         existing = _no_sites(crs)
     fiber_lines = vector("fiber", layers_cfg.fiber)
@@ -177,7 +193,13 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
     if pois is not None:
         pois_path = layers_cfg.pois or Path()
         found = pois
-        pois = attempt(lambda: _with_ids(_require(found, ["type"], pois_path, "pois"), "id", "P"))
+        pois = attempt(
+            lambda: _unique_ids(
+                _with_ids(_require(found, ["type"], pois_path, "pois"), "id", "P"),
+                pois_path,
+                "pois",
+            )
+        )
     roads = vector("roads", layers_cfg.roads)
     water = vector("water", layers_cfg.water)
     villages = vector("villages", layers_cfg.villages)
@@ -192,7 +214,7 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
     if layers_cfg.household_access is not None:
         table_path = layers_cfg.household_access
         inputs["layers.household_access"] = table_path
-        attempt(lambda: vectors.read_table(table_path, "household_access"))
+        attempt(lambda: vectors.read_household_access(table_path))
 
     check["in_regions"] = float(population.sum(dtype=np.float64))
     return Layers(
@@ -244,8 +266,17 @@ def _with_ids(gdf: gpd.GeoDataFrame, column: str, prefix: str) -> gpd.GeoDataFra
     return gdf
 
 
+def _unique_ids(gdf: gpd.GeoDataFrame, path: Path, what: str) -> gpd.GeoDataFrame:
+    vectors.require_unique(gdf["id"], path, what, "id")
+    return gdf
+
+
 def _existing_sites(
-    scenario: Scenario, crs: CRS, grid: Grid, inputs: dict[str, Path]
+    scenario: Scenario,
+    crs: CRS,
+    grid: Grid,
+    inputs: dict[str, Path],
+    placed: Callable[[gpd.GeoDataFrame, Path, str], gpd.GeoDataFrame],
 ) -> gpd.GeoDataFrame:
     path = scenario.layers.towers
     tech = scenario.existing_technology
@@ -254,7 +285,7 @@ def _existing_sites(
         return _no_sites(crs)
     inputs["layers.towers"] = path
     if vectors.is_opencellid(path):
-        cells = _inside(vectors.read_opencellid(path).to_crs(crs), grid, path, "towers")
+        cells = placed(vectors.read_opencellid(path), path, "towers")
         sites = group_cells_into_sites(
             cells,
             radios=scenario.coverage.radios,
@@ -264,8 +295,8 @@ def _existing_sites(
         )
         logger.info("towers: %d OpenCelliD cells grouped into %d sites", len(cells), len(sites))
         return sites
-    gdf = _inside(vectors.read_vector(path, "towers").to_crs(crs), grid, path, "towers")
-    gdf = _with_ids(gdf, "id", "BTS-")
+    gdf = placed(vectors.read_vector(path, "towers"), path, "towers")
+    gdf = _unique_ids(_with_ids(gdf, "id", "BTS-"), path, "towers")
     if "technology" not in gdf.columns:
         gdf["technology"] = tech
     unknown = sorted(set(gdf["technology"].astype(str)) - set(scenario.tower_technologies))
@@ -293,10 +324,7 @@ def _check_candidates(gdf: gpd.GeoDataFrame, scenario: Scenario, path: Path) -> 
     """Given candidate sites: ids unique, technologies known, points only."""
     if not set(gdf.geometry.geom_type) <= {"Point"}:
         raise InputError(f"{path}: candidates must be points")
-    gdf = _with_ids(gdf, "id", "C")
-    dup = gdf["id"][gdf["id"].duplicated()]
-    if not dup.empty:
-        raise InputError(f"{path}: duplicate candidate id(s) {sorted(set(dup))[:5]}")
+    gdf = _unique_ids(_with_ids(gdf, "id", "C"), path, "candidate")
     if "technology" in gdf.columns:
         known = set(scenario.technologies)
         given = set(gdf["technology"].dropna().astype(str))

@@ -230,6 +230,7 @@ def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
                 relative_gap=s.relative_gap,
                 workers=s.workers,
                 seed=s.seed,
+                node_limit=s.node_limit,
             ),
         )
     logger.info(

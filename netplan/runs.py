@@ -97,6 +97,8 @@ def run_plan(
         )
         manifest["backhaul"] = tables.backhaul
         manifest["solution"] = {
+            "reproducible": not result.solution.stopped_by_time,
+            "stopped_by_time": result.solution.stopped_by_time,
             "status": result.solution.status,
             "objective": result.solution.objective,
             "bound": result.solution.bound,

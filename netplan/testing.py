@@ -44,10 +44,15 @@ def population_array(seed: int = 0) -> np.ndarray:
 
 
 def write_population(
-    path: Path, *, crs: str | None = "EPSG:4326", west: float = WEST, north: float = NORTH
+    path: Path,
+    *,
+    crs: str | None = "EPSG:4326",
+    west: float = WEST,
+    north: float = NORTH,
+    scale: float = 1.0,
 ) -> float:
-    """Write the population raster; returns its total."""
-    pop = population_array()
+    """Write the population raster (× ``scale``, to make bad ones); returns its total."""
+    pop = population_array() * np.float32(scale)
     profile: dict[str, Any] = {
         "driver": "GTiff",
         "width": pop.shape[1],

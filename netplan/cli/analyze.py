@@ -7,18 +7,21 @@ from pathlib import Path
 import click
 
 from netplan.cli.errors import handle_errors
-from netplan.cli.options import config_option, out_option
+from netplan.cli.options import config_option, out_option, overwrite_option
 from netplan.config import default_config_path, load_scenario
+from netplan.io.outputs import check_output_dir
 from netplan.runs import run_analysis
 
 
 @click.command()
 @config_option
 @out_option
+@overwrite_option
 @handle_errors
-def analyze(config: Path | None, out: Path | None) -> None:
+def analyze(config: Path | None, out: Path | None, overwrite: bool) -> None:
     """Model existing coverage and find blank spots; write summary, map and rasters."""
     scenario = load_scenario(config or default_config_path())
+    check_output_dir(out or scenario.output_dir(), overwrite=overwrite)
     folder, s = run_analysis(scenario, out_dir=out)
     click.echo(
         f"{s['scenario']}: {s['population_total']:,.0f} people, "

@@ -33,3 +33,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 cli.add_command(plan)
 cli.add_command(analyze)
 cli.add_command(validate)
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m netplan.cli.main
+    cli()

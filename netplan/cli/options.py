@@ -21,3 +21,9 @@ out_option = click.option(
     default=None,
     help="Output folder (default: output.dir of the scenario, else outputs/<name>).",
 )
+overwrite_option = click.option(
+    "--overwrite",
+    is_flag=True,
+    default=False,
+    help="Replace the output folder if it exists (atomically, only once the run succeeds).",
+)

@@ -8,9 +8,10 @@ from typing import Any
 import click
 
 from netplan.cli.errors import handle_errors
-from netplan.cli.options import config_option, out_option
+from netplan.cli.options import config_option, out_option, overwrite_option
 from netplan.config import default_config_path, load_scenario
 from netplan.evaluate import backhaul_comparison
+from netplan.io.outputs import check_output_dir
 from netplan.runs import run_plan
 
 
@@ -27,6 +28,7 @@ from netplan.runs import run_plan
 )
 @out_option
 @click.option("--time-limit", type=float, default=None, help="Solver time limit in seconds.")
+@overwrite_option
 @handle_errors
 def plan(
     config: Path | None,
@@ -34,6 +36,7 @@ def plan(
     target_coverage: float | None,
     out: Path | None,
     time_limit: float | None,
+    overwrite: bool,
 ) -> None:
     """Choose new sites, backhaul and hotspots; write the plan, map and summary."""
     if budget is not None and target_coverage is not None:
@@ -46,6 +49,7 @@ def plan(
     if time_limit is not None:
         overrides["solver.time_limit_s"] = time_limit
     scenario = load_scenario(config or default_config_path(), overrides=overrides)
+    check_output_dir(out or scenario.output_dir(), overwrite=overwrite)
     folder, summary, result = run_plan(scenario, out_dir=out)
     s = summary
     click.echo(
@@ -55,6 +59,12 @@ def plan(
         f"{s['total_cost']:,.0f}; solver {s['solver']['status']}, gap "
         f"{100 * s['solver']['gap']:.2f}%"
     )
+    if result.solution.stopped_by_time:
+        click.echo(
+            "note: the time limit stopped the solver; another run may return another plan "
+            "(set solver.node_limit for a reproducible stop)",
+            err=True,
+        )
     joint = backhaul_comparison(result)
     if joint:
         alone = (

@@ -20,7 +20,32 @@ from typing import Any
 
 import geopandas as gpd
 
+from netplan.errors import ConfigError
+
 logger = logging.getLogger(__name__)
+
+
+def check_output_dir(target: Path, *, overwrite: bool) -> None:
+    """Refuse to replace an existing run folder unless asked to (before any work is done)."""
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise ConfigError(
+            f"{target}: output folder exists; pass --overwrite to replace it, or --out elsewhere"
+        )
+    if target.exists() and not target.is_dir():
+        raise ConfigError(f"{target}: exists and is not a folder; choose another --out")
+
+
+def _remove_stale(target: Path) -> None:
+    """Temporary folders of runs that were killed (their process is gone) are removed."""
+    for old in target.parent.glob(f".{target.name}.tmp-*"):
+        try:
+            pid = int(old.name.split(".tmp-")[1].split("-")[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(old, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
 
 
 @contextmanager
@@ -28,7 +53,8 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     """Yield a temporary folder; on success it becomes ``target`` (replacing any old one)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    _remove_stale(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     try:
         yield tmp
     except BaseException:

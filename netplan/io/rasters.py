@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from pathlib import Path
 
 import numpy as np
 import rasterio
 from rasterio.enums import Resampling
-from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+from rasterio.errors import NotGeoreferencedWarning, RasterioIOError, WindowError
 from rasterio.io import MemoryFile
 from rasterio.shutil import copy as rio_copy
 from rasterio.warp import reproject, transform_bounds
@@ -22,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 #: Rows read per block, so a country-scale raster never sits in memory whole.
 BLOCK_ROWS = 1024
+#: No place on earth is denser than this (Manila's densest districts reach ~70,000); above
+#: it, a raster is almost surely in other units (per km², scaled) or corrupt.
+MAX_PEOPLE_PER_KM2 = 100_000.0
 
 
 def _open(path: Path, what: str) -> rasterio.DatasetReader:
@@ -54,7 +58,13 @@ def _window_over_grid(src: rasterio.DatasetReader, grid: Grid, path: Path, what:
         )
     win = from_bounds(left, bottom, right, top, transform=src.transform)
     win = win.round_offsets(op="floor").round_lengths(op="ceil")
-    return win.intersection(Window(0, 0, src.width, src.height))
+    try:
+        return win.intersection(Window(0, 0, src.width, src.height))
+    except WindowError as exc:
+        raise InputError(
+            f"{path}: {what} raster does not overlap the region; check the file or "
+            "region.boundaries"
+        ) from exc
 
 
 def read_population(path: Path, grid: Grid) -> tuple[np.ndarray, dict[str, float]]:
@@ -68,7 +78,10 @@ def read_population(path: Path, grid: Grid) -> tuple[np.ndarray, dict[str, float
         win = _window_over_grid(src, grid, path, "population")
         acc = SumResampler(grid, src_crs=src.crs, src_transform=src.transform)
         nodata = src.nodata
+        pixel_km2 = _pixel_area_km2(src, win)
         negative = 0
+        dense = 0
+        densest = 0.0
         for row in range(int(win.row_off), int(win.row_off + win.height), BLOCK_ROWS):
             h = min(BLOCK_ROWS, int(win.row_off + win.height) - row)
             block_win = Window(int(win.col_off), row, int(win.width), h)
@@ -76,7 +89,17 @@ def read_population(path: Path, grid: Grid) -> tuple[np.ndarray, dict[str, float
             if nodata is not None:
                 block[block == nodata] = np.nan
             negative += int(np.count_nonzero(block < 0))
+            too_many = block > MAX_PEOPLE_PER_KM2 * pixel_km2
+            dense += int(np.count_nonzero(too_many))
+            if too_many.any():
+                densest = max(densest, float(np.nanmax(block)) / pixel_km2)
             acc.add_block(block, row_off=row, col_off=int(win.col_off))
+        if dense:
+            raise InputError(
+                f"{path}: {dense} population cells hold more than {MAX_PEOPLE_PER_KM2:,.0f} "
+                f"people per km² (up to {densest:,.0f}); the raster must hold people per cell "
+                "(not per km², nor scaled)"
+            )
         if negative:
             raise InputError(
                 f"{path}: {negative} population cells are negative (and not nodata "
@@ -84,6 +107,16 @@ def read_population(path: Path, grid: Grid) -> tuple[np.ndarray, dict[str, float
             )
     stats = {"source_in_window": acc.inside + acc.outside, "on_grid": acc.inside}
     return acc.result(), stats
+
+
+def _pixel_area_km2(src: rasterio.DatasetReader, win: Window) -> float:
+    """Area of one source pixel near the window's centre, in km²."""
+    t = src.transform
+    if src.crs.is_geographic:
+        lat = t.f + (win.row_off + win.height / 2) * t.e
+        km_per_deg = 111.32
+        return abs(t.a * t.e) * km_per_deg**2 * max(math.cos(math.radians(lat)), 1e-6)
+    return abs(t.a * t.e) / 1e6
 
 
 def read_elevation(path: Path, grid: Grid) -> np.ndarray:

@@ -6,6 +6,7 @@ file, the row or column, and the fix.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,13 +42,41 @@ _LAT_NAMES = ("lat", "latitude", "y")
 
 
 def read_table(path: Path, what: str) -> pd.DataFrame:
-    """A CSV table, with a clear error when missing or unreadable."""
+    """A UTF-8, comma-separated table, with a clear error for anything else."""
     if not path.is_file():
         raise InputError(f"{path}: {what} file not found; check layers.{what} in the scenario")
+    raw = path.read_bytes()
     try:
-        return pd.read_csv(path)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: cannot read {what} as CSV: {exc}") from exc
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{path}: {what} is not UTF-8 (byte 0x{raw[exc.start]:02x} on line {line}); "
+            "save it as UTF-8 CSV"
+        ) from exc
+    header = text.splitlines()[0] if text.strip() else ""
+    if header.count(",") == 0 and any(sep in header for sep in (";", "\t", "|")):
+        sep = next(sep for sep in (";", "\t", "|") if sep in header)
+        raise InputError(
+            f"{path}: {what} uses {sep!r} between columns; save it comma-separated "
+            "(in a spreadsheet: CSV UTF-8, comma delimited)"
+        )
+    try:
+        return pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: cannot read {what} as CSV: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def require_unique(values: pd.Series, path: Path, what: str, column: str) -> None:
+    """Raise when a column that names things (ids) repeats a value."""
+    dup = values[values.duplicated()]
+    if not dup.empty:
+        shown = ", ".join(map(str, sorted(set(dup.astype(str)))[:5]))
+        raise InputError(f"{path}: duplicate {what} {column}(s) {shown}; ids must be unique")
 
 
 def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
@@ -110,6 +139,50 @@ def require_columns(gdf: pd.DataFrame, columns: Sequence[str], path: Path, what:
     if missing:
         have = [c for c in gdf.columns if c != "geometry"]
         raise InputError(f"{path}: {what} is missing column(s) {missing}; it has {have}")
+
+
+def check_not_swapped(
+    gdf: gpd.GeoDataFrame, region_lonlat: tuple[float, float, float, float], path: Path, what: str
+) -> None:
+    """Refuse a lon/lat layer whose features fall in the region only with x and y swapped."""
+    if gdf.crs is None or not gdf.crs.is_geographic or gdf.empty:
+        return
+    pts = gdf.geometry.representative_point()
+    x, y = pts.x.to_numpy(), pts.y.to_numpy()
+    w, s, e, n = region_lonlat
+
+    def inside(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.mean((a >= w) & (a <= e) & (b >= s) & (b <= n)))
+
+    if inside(x, y) < 0.5 and inside(y, x) > 0.5:
+        raise InputError(
+            f"{path}: {what} coordinates look swapped: {inside(y, x):.0%} of features fall in "
+            "the region only when longitude and latitude are exchanged; swap the columns"
+        )
+
+
+def read_household_access(path: Path) -> pd.DataFrame:
+    """A BPS-shaped table of household internet access: a region column and percentages."""
+    df = read_table(path, "household_access")
+    names = [
+        c for c in df.columns if c.lower() in ("region", "provinsi", "kabupaten", "name", "nama")
+    ]
+    pct = [c for c in df.columns if c.lower().startswith("pct")]
+    if not names or not pct:
+        raise InputError(
+            f"{path}: household_access needs a region column (region, provinsi, kabupaten, "
+            f"name or nama) and percentage columns starting with 'pct'; found {list(df.columns)}"
+        )
+    for col in pct:
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = (values < 0) | (values > 100) | (values.isna() & df[col].notna())
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(
+                f"{path}: line {i + 2}, column {col!r} = {df[col].iat[i]!r}: percentages must be "
+                "numbers from 0 to 100"
+            )
+    return df
 
 
 def is_opencellid(path: Path) -> bool:

@@ -38,6 +38,9 @@ class SolverSettings:
     relative_gap: float = 0.005
     workers: int = 1
     seed: int = 0
+    #: branch-and-bound nodes per solve: a deterministic limit (the same plan on every run),
+    #: unlike the time limit, which stays as a safety net
+    node_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class Solution:
     """A design with its proof of quality."""
 
     design: Design
-    status: str  #: optimal | gap_reached | time_limit | greedy
+    status: str  #: optimal | gap_reached | limit (time or node limit) | greedy
     objective: float  #: people (budget mode, WiFi at its weight) or cost (target mode)
     bound: float  #: best bound proven by the solver
     gap: float  #: relative distance between objective and bound (0 = proven optimal)
@@ -56,6 +59,9 @@ class Solution:
     #: objective of the best per-site design (each site on its own cheapest feed), when a
     #: network was designed jointly: what the joint design is measured against
     per_site_objective: float = math.nan
+    #: True when the time limit, not the gap or the node limit, stopped the search: such a
+    #: plan may differ from run to run
+    stopped_by_time: bool = False
 
     @property
     def selected(self) -> np.ndarray:
@@ -134,12 +140,14 @@ def solve(problem: CoverageProblem, settings: SolverSettings) -> Solution:
         if problems or _worse(problem, found, hint, maximise):
             found, label = hint, "greedy"
         else:
-            label = "gap_reached" if status == pywraplp.Solver.OPTIMAL else "time_limit"
+            label = "gap_reached" if status == pywraplp.Solver.OPTIMAL else "limit"
         found = prune(problem, found)
         if maximise:
             found = _cheapest_for(problem, found, settings, start)
         return replace(
-            _result(problem, found, label, bound=bound, start=start), per_site_objective=baseline
+            _result(problem, found, label, bound=bound, start=start),
+            per_site_objective=baseline,
+            stopped_by_time=_out_of_time(settings, start),
         )
     if status == pywraplp.Solver.INFEASIBLE:  # pragma: no cover - ruled out above
         raise InfeasibleError("the solver proved the model infeasible")
@@ -147,8 +155,14 @@ def solve(problem: CoverageProblem, settings: SolverSettings) -> Solution:
     unit = 1.0 if maximise else model.money_unit
     bound = float(obj.BestBound()) * unit if status == pywraplp.Solver.NOT_SOLVED else math.nan
     return replace(
-        _result(problem, hint, "greedy", bound=bound, start=start), per_site_objective=baseline
+        _result(problem, hint, "greedy", bound=bound, start=start),
+        per_site_objective=baseline,
+        stopped_by_time=_out_of_time(settings, start),
     )
+
+
+def _out_of_time(settings: SolverSettings, start: float) -> bool:
+    return time.perf_counter() - start >= 0.97 * settings.time_limit_s
 
 
 def _scip(settings: SolverSettings) -> pywraplp.Solver:
@@ -157,10 +171,13 @@ def _scip(settings: SolverSettings) -> pywraplp.Solver:
     if solver is None:  # pragma: no cover - OR-Tools wheels always ship SCIP
         raise RuntimeError("OR-Tools was built without SCIP")
     seed = settings.seed
-    solver.SetSolverSpecificParametersAsString(
+    params = (
         f"randomization/randomseedshift = {seed}\nrandomization/permutationseed = {seed}\n"
         f"randomization/lpseed = {seed}\n"
     )
+    if settings.node_limit is not None:
+        params += f"limits/nodes = {settings.node_limit}\n"
+    solver.SetSolverSpecificParametersAsString(params)
     return solver
 
 
@@ -423,9 +440,10 @@ def _result(
         # everyone coverable (budget mode) or nothing spent (target mode)
         bound = float(problem.demand.sum()) if maximise else 0.0
     bound = max(bound, objective) if maximise else min(bound, objective)
+    elapsed = time.perf_counter() - start
     covered, wifi = problem.value(design.selected)
     gap = relative_gap(objective, bound, maximise=maximise)
-    if status in ("gap_reached", "time_limit") and gap == 0.0:
+    if status in ("gap_reached", "limit") and gap == 0.0:
         status = "optimal"
     return Solution(
         design=design,
@@ -433,7 +451,7 @@ def _result(
         objective=objective,
         bound=bound,
         gap=gap,
-        seconds=time.perf_counter() - start,
+        seconds=elapsed,
         covered=covered,
         wifi=wifi,
         cost=problem.total_cost(design),

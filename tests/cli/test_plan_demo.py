@@ -125,8 +125,8 @@ def test_solver_reports_bound_and_gap(demo_run: tuple[Path, dict[str, Any]]) -> 
     assert solver["gap"] == pytest.approx(
         (solver["bound"] - solver["objective"]) / solver["objective"], abs=1e-5
     )
-    assert solver["status"] in {"optimal", "gap_reached", "time_limit"}
-    if solver["status"] != "time_limit":
+    assert solver["status"] in {"optimal", "gap_reached", "limit"}
+    if solver["status"] != "limit":
         assert solver["gap"] <= 0.005 + 1e-6
 
 
