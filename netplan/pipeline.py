@@ -20,6 +20,7 @@ from netplan.backhaul.network import BackhaulOptions, backhaul_options
 from netplan.candidates import candidate_sites
 from netplan.config import Scenario
 from netplan.demand import BlankSpots, Coverage, existing_coverage, find_blank_spots
+from netplan.errors import InfeasibleError
 from netplan.layers import Layers, load_layers
 from netplan.optimize.problem import CoverageProblem, merge_rows
 from netplan.optimize.solver import Solution, SolverSettings, solve
@@ -210,6 +211,25 @@ def build_problem(analysis: Analysis, options: Options) -> CoverageProblem:
     return problem
 
 
+@contextmanager
+def _reachable_share(analysis: Analysis) -> Iterator[None]:
+    """Say an unreachable target's best achievable coverage as a share of the population."""
+    try:
+        yield
+    except InfeasibleError as exc:
+        reachable = getattr(exc, "reachable", None)
+        if reachable is None:
+            raise
+        pop = analysis.layers.population
+        total = float(pop.sum(dtype=np.float64))
+        before = float(pop[analysis.coverage_before.covered].sum(dtype=np.float64))
+        share = 100.0 * (before + reachable) / total if total else 0.0
+        raise InfeasibleError(
+            f"{exc}; the highest achievable coverage is {share:.1f}% of the population "
+            f"(lower objective.target_coverage to at most {share / 100:.3f})"
+        ) from exc
+
+
 def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
     """Run the whole pipeline and return the chosen plan with its evaluation."""
     analysis = analyze(scenario, timings=timings)
@@ -222,7 +242,7 @@ def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
         "demand: %d blank cells merged into %d rows", analysis.blank.cells.size, problem.n_rows
     )
     s = scenario.solver
-    with t.stage("solve"):
+    with t.stage("solve"), _reachable_share(analysis):
         solution = solve(
             problem,
             SolverSettings(

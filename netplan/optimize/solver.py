@@ -90,10 +90,12 @@ def solve(problem: CoverageProblem, settings: SolverSettings) -> Solution:
     if not maximise:
         reachable = problem.max_coverable(feedable_only=True)
         if reachable + 1e-6 < (problem.target or 0.0):
-            raise InfeasibleError(
+            error = InfeasibleError(
                 f"the coverage target needs {problem.target:,.0f} more people covered, but every "
                 f"candidate that backhaul can reach together covers only {reachable:,.0f}"
             )
+            error.reachable = reachable  # type: ignore[attr-defined]
+            raise error
     hint = greedy(problem)
     baseline = math.nan
     if problem.network is not None and problem.n_options and problem.n_rows:

@@ -217,6 +217,7 @@ def test_unreachable_target_exits_3_and_says_what_is_reachable(tiny: Path) -> No
     result = CliRunner().invoke(cli, ["-q", "plan", "-c", str(tiny), "--target-coverage", "1.0"])
     assert result.exit_code == 3, result.output
     assert "covers only" in result.stderr
+    assert "highest achievable coverage is" in result.stderr
     assert not (tiny.parent / "out").exists()
 
 
