@@ -48,10 +48,6 @@ class Grid:
             self.y0,
         )
 
-    @property
-    def cell_area_km2(self) -> float:
-        return self.resolution * self.resolution / 1e6
-
     def cell_centres(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """x, y of the centres of cells given by flat (row-major) indices."""
         rows, cols = np.divmod(np.asarray(flat, dtype=np.int64), self.width)

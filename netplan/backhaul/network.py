@@ -25,7 +25,12 @@ from rasterio.features import rasterize
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
-from netplan.backhaul.fiber_routes import cost_surface, routes_between, routes_to_backbone
+from netplan.backhaul.fiber_routes import (
+    Route,
+    cost_surface,
+    routes_between,
+    routes_to_backbone,
+)
 from netplan.config import Scenario
 from netplan.layers import Layers
 from netplan.optimize.network import FIBER, MICROWAVE, Network
@@ -133,41 +138,36 @@ def backhaul_options(scenario: Scenario, layers: Layers, sites: pd.DataFrame) ->
             roads=_mask(layers.roads, layers, all_touched=True),
         )
         per_km = cfg.fiber.opex_per_km_year
+        fiber = cfg.fiber
+
+        def add_route(tail: int, name: str, head: int, route: Route, geom: LineString) -> None:
+            """A fiber link: its route's cost split into capex and opex per year."""
+            opex = per_km * route.length_km
+            add(
+                FIBER,
+                tail,
+                name,
+                head,
+                route.length_km,
+                route.terrain,
+                route.cost - horizon * opex,
+                opex,
+                fiber.capacity_mbps,
+                geom,
+            )
+
         for head, found in enumerate(
             routes_to_backbone(surface, fiber_sources, points, max_km=cfg.fiber.max_km)
         ):
             if found is not None:
-                name, route = found
-                add(
-                    FIBER,
-                    -1,
-                    name,
-                    head,
-                    route.length_km,
-                    route.terrain,
-                    route.cost - horizon * per_km * route.length_km,
-                    per_km * route.length_km,
-                    cfg.fiber.capacity_mbps,
-                    route.geometry,
-                )
+                add_route(-1, found[0], head, found[1], found[1].geometry)
         pairs = routes_between(
             surface, points, max_km=cfg.fiber.max_km, neighbours=cfg.fiber.neighbours
         )
         for (i, j), route in sorted(pairs.items()):
             for tail, head, geom in ((i, j, route.geometry), (j, i, route.geometry.reverse())):
                 if is_tower[tail]:
-                    add(
-                        FIBER,
-                        tail,
-                        str(sites["id"].iat[tail]),
-                        head,
-                        route.length_km,
-                        route.terrain,
-                        route.cost - horizon * per_km * route.length_km,
-                        per_km * route.length_km,
-                        cfg.fiber.capacity_mbps,
-                        geom,
-                    )
+                    add_route(tail, str(sites["id"].iat[tail]), head, route, geom)
     if cfg.microwave is not None and points:
         _microwave(scenario, layers, sites, points, is_tower, microwave_hubs, add)
     links = gpd.GeoDataFrame(

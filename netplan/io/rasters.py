@@ -136,14 +136,6 @@ def read_elevation(path: Path, grid: Grid) -> np.ndarray:
     return out
 
 
-def raster_bounds_4326(path: Path) -> tuple[float, float, float, float] | None:
-    """Bounds of a raster in lon/lat, or None when it has no CRS (for validation)."""
-    with _open(path, "raster") as src:
-        if src.crs is None:
-            return None
-        return transform_bounds(src.crs, "EPSG:4326", *src.bounds)
-
-
 def write_cog(path: Path, data: np.ndarray, grid: Grid, *, nodata: float | int | None) -> None:
     """Write a single-band Cloud-Optimised GeoTIFF on the grid."""
     profile = {

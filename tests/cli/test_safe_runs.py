@@ -18,23 +18,24 @@ from netplan.cli.main import cli
 from netplan.testing import write_scenario
 
 
+def _command(config: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "netplan.cli.main",
+        "-q",
+        "plan",
+        "-c",
+        str(config),
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
 def _plan(config: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "netplan.cli.main",
-            "-q",
-            "plan",
-            "-c",
-            str(config),
-            "--out",
-            str(out),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+        _command(config, out, *extra), capture_output=True, text=True, check=False
     )
 
 
@@ -81,20 +82,7 @@ def test_killing_a_run_midway_leaves_a_whole_run(tiny: Path, tmp_path: Path, del
     assert _plan(tiny, out).returncode == 0
     before = (out / "summary.json").read_bytes()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "netplan.cli.main",
-            "-q",
-            "plan",
-            "-c",
-            str(tiny),
-            "--out",
-            str(out),
-            "--budget",
-            "2e9",
-            "--overwrite",
-        ],
+        _command(tiny, out, "--budget", "2e9", "--overwrite"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
