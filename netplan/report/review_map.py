@@ -2,7 +2,7 @@
 
 The map lets a reviewer check a plan at a glance: regions coloured by coverage, the
 blank spots, existing and new coverage, new towers, WiFi hotspots and backhaul links.
-It works offline (a plain background is the default base layer); OpenStreetMap tiles
+It works offline: Leaflet is inlined and a hillshade (or plain background) is the default base layer; OpenStreetMap tiles
 are an optional base layer for when a network is available.
 """
 
@@ -23,6 +23,8 @@ import pandas as pd
 import shapely
 from branca.element import Figure
 from shapely.geometry import mapping
+
+from netplan.io.assets import read_asset
 
 logger = logging.getLogger(__name__)
 
@@ -243,6 +245,29 @@ def _title_html(title: str, currency: str, summary: Mapping[str, Any] | None) ->
     )
 
 
+def hillshade_image(
+    elevation: np.ndarray,
+    *,
+    south_west: tuple[float, float],
+    north_east: tuple[float, float],
+    cell_m: float,
+) -> SignalImage:
+    """A grey hillshade (sun from the north-west) of a lon/lat elevation raster."""
+    dem = np.where(np.isfinite(elevation), elevation, np.nanmin(elevation))
+    gy, gx = np.gradient(dem, cell_m)
+    slope = np.arctan(np.hypot(gx, gy))
+    aspect = np.arctan2(-gx, gy)
+    sun_alt, sun_az = np.radians(45.0), np.radians(315.0)
+    shade = np.sin(sun_alt) * np.cos(slope) + np.cos(sun_alt) * np.sin(slope) * np.cos(
+        sun_az - aspect
+    )
+    grey = (200 + 55 * np.clip(shade, 0, 1)).astype(np.uint8)
+    alpha = np.where(np.isfinite(elevation), 255, 0).astype(np.uint8)
+    rgba = np.stack([grey, grey, grey, alpha], axis=-1)
+    lo, hi = float(np.nanmin(elevation)), float(np.nanmax(elevation))
+    return SignalImage(rgba, south_west, north_east, lo, hi)
+
+
 def _legend_html(with_plan: bool, signal: SignalImage | None = None) -> str:
     """Fixed legend box explaining colours and symbols."""
 
@@ -342,6 +367,7 @@ def render_review_map(
     links: gpd.GeoDataFrame | None,
     summary: Mapping[str, Any] | None = None,
     signal_image: SignalImage | None = None,
+    base_image: SignalImage | None = None,
 ) -> str:
     """Return the review map as one self-contained HTML document (string).
 
@@ -358,6 +384,8 @@ def render_review_map(
         Optional key figures shown under the title.
     signal_image
         Optional RGBA image of the new sites' signal with its lon/lat bounds.
+    base_image
+        Optional RGBA base image (e.g. hillshade) shown as the default, offline base layer.
 
     Returns
     -------
@@ -366,10 +394,31 @@ def render_review_map(
     """
     currency = str(currency)
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
+    # offline: Leaflet inlined, and none of folium's CDN assets (jQuery, Bootstrap, fonts)
+    m.default_js = []
+    m.default_css = []
     root = cast(Figure, m.get_root())
+    root.header.add_child(folium.Element(f"<style>{read_asset('leaflet.css')}</style>"))
+    root.header.add_child(folium.Element(f"<script>{read_asset('leaflet.js')}</script>"))
+    # folium builds popups with jQuery's $(html); this one-line stand-in makes the element
+    root.header.add_child(
+        folium.Element(
+            "<script>window.$=window.$||function(h){var t=document.createElement('template');"
+            "t.innerHTML=String(h).trim();return t.content.firstElementChild;};</script>"
+        )
+    )
     root.header.add_child(folium.Element("<style>.leaflet-container{background:#f4f3ee}</style>"))
-    folium.FeatureGroup(name="No basemap", overlay=False).add_to(m)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", show=False).add_to(m)
+    if base_image is not None:
+        base = folium.FeatureGroup(name="Terrain (offline)", overlay=False)
+        folium.raster_layers.ImageOverlay(
+            image=base_image.rgba,
+            bounds=[list(base_image.south_west), list(base_image.north_east)],
+            opacity=1.0,
+            mercator_project=True,
+        ).add_to(base)
+        base.add_to(m)
+    folium.FeatureGroup(name="No basemap", overlay=False, show=base_image is None).add_to(m)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", show=False).add_to(m)
 
     bounds = regions.total_bounds if not regions.empty else [np.nan] * 4
     if np.all(np.isfinite(bounds)):

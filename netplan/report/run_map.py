@@ -18,7 +18,12 @@ from netplan.evaluate import PlanTables, region_table
 from netplan.grid import Grid
 from netplan.pipeline import Analysis
 from netplan.radio.coverage import Footprint, best_server
-from netplan.report.review_map import SignalImage, render_review_map, signal_image
+from netplan.report.review_map import (
+    SignalImage,
+    hillshade_image,
+    render_review_map,
+    signal_image,
+)
 
 _WGS84 = "EPSG:4326"
 
@@ -36,6 +41,40 @@ def mask_polygons(mask: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=geometry, crs=grid.crs).to_crs(_WGS84)
 
 
+def _to_lonlat(
+    values: np.ndarray, grid: Grid, *, max_pixels: int, resampling: Resampling
+) -> tuple[np.ndarray, tuple[float, float], tuple[float, float]]:
+    """A grid raster warped to lon/lat (at most ``max_pixels`` wide), and its corners."""
+    west, south, east, north = transform_bounds(grid.crs, _WGS84, *grid.bounds)
+    scale = max(1.0, max(grid.width, grid.height) / max_pixels)
+    width = max(1, round(grid.width / scale))
+    height = max(1, round(grid.height / scale))
+    out = np.full((height, width), np.nan, dtype=np.float32)
+    reproject(
+        values.astype(np.float32),
+        out,
+        src_transform=grid.transform,
+        src_crs=grid.crs,
+        src_nodata=np.nan,
+        dst_transform=from_bounds(west, south, east, north, width, height),
+        dst_crs=_WGS84,
+        dst_nodata=np.nan,
+        resampling=resampling,
+    )
+    return out, (south, west), (north, east)
+
+
+def terrain_image(analysis: Analysis, *, max_pixels: int = 700) -> SignalImage | None:
+    """A hillshade of the DEM as the map's offline base layer (None without a DEM)."""
+    elevation = analysis.layers.elevation
+    if elevation is None or not np.isfinite(elevation).any():
+        return None
+    grid = analysis.layers.grid
+    dem, sw, ne = _to_lonlat(elevation, grid, max_pixels=max_pixels, resampling=Resampling.average)
+    cell_m = grid.resolution * max(grid.width, grid.height) / max(dem.shape)
+    return hillshade_image(dem, south_west=sw, north_east=ne, cell_m=cell_m)
+
+
 def new_signal_image(
     analysis: Analysis, footprints: Iterable[Footprint], *, max_pixels: int = 800
 ) -> SignalImage | None:
@@ -46,21 +85,8 @@ def new_signal_image(
     signal = best_server(grid, footprints)
     if not np.isfinite(signal).any():
         return None
-    west, south, east, north = transform_bounds(grid.crs, _WGS84, *grid.bounds)
-    scale = max(grid.width, grid.height) / max_pixels
-    width = max(1, round(grid.width / max(scale, 1.0)))
-    height = max(1, round(grid.height / max(scale, 1.0)))
-    out = np.full((height, width), np.nan, dtype=np.float32)
-    reproject(
-        signal,
-        out,
-        src_transform=grid.transform,
-        src_crs=grid.crs,
-        src_nodata=np.nan,
-        dst_transform=from_bounds(west, south, east, north, width, height),
-        dst_crs=_WGS84,
-        dst_nodata=np.nan,
-        resampling=Resampling.max,
+    out, (south, west), (north, east) = _to_lonlat(
+        signal, grid, max_pixels=max_pixels, resampling=Resampling.max
     )
     weakest = min(
         float(t.min_signal_dbm)
@@ -108,4 +134,5 @@ def review_map_html(
         links=tables.links.to_crs(_WGS84) if tables is not None else None,
         summary=summary,
         signal_image=new_signal_image(analysis, new_footprints) if tables is not None else None,
+        base_image=terrain_image(analysis),
     )
