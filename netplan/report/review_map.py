@@ -2,8 +2,9 @@
 
 The map lets a reviewer check a plan at a glance: regions coloured by coverage, the
 blank spots, existing and new coverage, new towers, WiFi hotspots and backhaul links.
-It works offline: Leaflet is inlined and a hillshade (or plain background) is the default base layer; OpenStreetMap tiles
-are an optional base layer for when a network is available.
+It works offline: Leaflet is inlined, and a hillshade (or a plain background) is the
+default base layer; OpenStreetMap tiles are an optional base layer for when a network is
+available.
 """
 
 from __future__ import annotations
