@@ -102,6 +102,27 @@ def population_figures(analysis: Analysis, covered_after: np.ndarray | None) -> 
     return out
 
 
+def gini(values: list[float] | np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = all equal, → 1 = all in one)."""
+    v = np.sort(np.asarray(values, dtype=float))
+    if v.size == 0 or v.sum() <= 0:
+        return 0.0
+    n = v.size
+    return float((2 * np.arange(1, n + 1) - n - 1) @ v / (n * v.sum()))
+
+
+def villages_covered(analysis: Analysis, covered: np.ndarray) -> int:
+    """How many village points lie in covered cells (0 without a villages layer)."""
+    villages = analysis.layers.villages
+    if villages is None or villages.empty:
+        return 0
+    grid = analysis.layers.grid
+    pts = villages.geometry.representative_point()
+    rows, cols = grid.rowcol(pts.x.to_numpy(), pts.y.to_numpy())
+    ok = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    return int(covered[rows[ok], cols[ok]].sum())
+
+
 def region_table(analysis: Analysis, figures: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     """Region polygons (grid CRS) with their figures from ``summary["regions"]``."""
     regions = analysis.layers.regions.copy()

@@ -22,7 +22,7 @@ from netplan.config import Scenario
 from netplan.demand import BlankSpots, Coverage, existing_coverage, find_blank_spots
 from netplan.errors import InfeasibleError
 from netplan.layers import Layers, load_layers
-from netplan.optimize.problem import CoverageProblem, merge_rows
+from netplan.optimize.problem import CoverageProblem, Design, merge_rows
 from netplan.optimize.solver import Solution, SolverSettings, solve
 from netplan.radio.coverage import (
     CoverageModel,
@@ -230,6 +230,17 @@ def _reachable_share(analysis: Analysis) -> Iterator[None]:
         ) from exc
 
 
+def solver_settings(scenario: Scenario) -> SolverSettings:
+    s = scenario.solver
+    return SolverSettings(
+        time_limit_s=s.time_limit_s,
+        relative_gap=s.relative_gap,
+        workers=s.workers,
+        seed=s.seed,
+        node_limit=s.node_limit,
+    )
+
+
 def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
     """Run the whole pipeline and return the chosen plan with its evaluation."""
     analysis = analyze(scenario, timings=timings)
@@ -241,18 +252,23 @@ def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
     logger.info(
         "demand: %d blank cells merged into %d rows", analysis.blank.cells.size, problem.n_rows
     )
-    s = scenario.solver
+    return solve_plan(analysis, options, problem)
+
+
+def solve_plan(
+    analysis: Analysis,
+    options: Options,
+    problem: CoverageProblem,
+    *,
+    warm: Design | None = None,
+) -> PlanResult:
+    """Solve a problem built from ``analysis`` and ``options`` and evaluate coverage after.
+
+    ``warm`` is a design to start from (e.g. the plan at the previous, smaller budget).
+    """
+    t = analysis.timings
     with t.stage("solve"), _reachable_share(analysis):
-        solution = solve(
-            problem,
-            SolverSettings(
-                time_limit_s=s.time_limit_s,
-                relative_gap=s.relative_gap,
-                workers=s.workers,
-                seed=s.seed,
-                node_limit=s.node_limit,
-            ),
-        )
+        solution = solve(problem, solver_settings(analysis.scenario), warm=warm)
     logger.info(
         "solution: %s, %.0f people newly covered, gap %.3f%%, %.1f s",
         solution.status,
@@ -268,7 +284,7 @@ def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
                 chosen[int(j)] = analysis.model.footprint(
                     row.geometry.x,
                     row.geometry.y,
-                    scenario.technologies[row["technology"]],
+                    analysis.scenario.technologies[row["technology"]],
                     height_m=finite_or_none(row["height_m"]),
                 )
         before = analysis.coverage_before

@@ -24,6 +24,8 @@ def handle_errors(func: F) -> F:
         verbose = (click.get_current_context().find_root().obj or {}).get("verbose", 0) > 0
         try:
             return func(*args, **kwargs)
+        except click.ClickException:
+            raise  # usage errors: click prints them and exits 2
         except NetplanError as exc:
             if verbose:
                 logger.exception("details")

@@ -9,6 +9,7 @@ import click
 from netplan import __version__
 from netplan.cli.analyze import analyze
 from netplan.cli.plan import plan
+from netplan.cli.scenarios import scenarios
 from netplan.cli.validate import validate
 
 
@@ -33,6 +34,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 cli.add_command(plan)
 cli.add_command(analyze)
 cli.add_command(validate)
+cli.add_command(scenarios)
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m netplan.cli.main

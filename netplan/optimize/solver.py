@@ -77,8 +77,13 @@ def relative_gap(objective: float, bound: float, *, maximise: bool) -> float:
     return diff / max(abs(objective), 1e-9)
 
 
-def solve(problem: CoverageProblem, settings: SolverSettings) -> Solution:
+def solve(
+    problem: CoverageProblem, settings: SolverSettings, *, warm: Design | None = None
+) -> Solution:
     """Solve ``problem`` to within ``settings.relative_gap`` or the time limit.
+
+    ``warm`` (optional) is a design to start from; the answer is never worse than it when
+    it is feasible (budget sweeps stay monotone this way).
 
     Raises
     ------
@@ -107,6 +112,8 @@ def solve(problem: CoverageProblem, settings: SolverSettings) -> Solution:
         if problem.feasible(candidate) and not _worse(problem, candidate, hint, maximise):
             hint = candidate
         baseline = problem.objective(hint)
+    if warm is not None and problem.feasible(warm) and not _worse(problem, warm, hint, maximise):
+        hint = warm
     if problem.n_options == 0 or problem.n_rows == 0:
         return _result(problem, hint, "optimal", bound=problem.objective(hint), start=start)
 
