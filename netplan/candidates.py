@@ -38,6 +38,7 @@ def candidate_sites(scenario: Scenario, layers: Layers, blank: BlankSpots) -> gp
         towers = _generated_towers(scenario, layers, blank)
         hotspots = _hotspots(scenario, layers)
         sites = pd.concat([towers, hotspots], ignore_index=True)
+    sites = pd.concat([sites, _reviewer_sites(scenario, layers)], ignore_index=True)
     options = _expand_technologies(scenario, sites)
     logger.info(
         "candidates: %d tower sites, %d hotspot sites, %d options",
@@ -46,6 +47,21 @@ def candidate_sites(scenario: Scenario, layers: Layers, blank: BlankSpots) -> gp
         len(options),
     )
     return gpd.GeoDataFrame(options, geometry="geometry", crs=layers.grid.crs)
+
+
+def _reviewer_sites(scenario: Scenario, layers: Layers) -> pd.DataFrame:
+    """Tower sites a reviewer added (decision ``add``)."""
+    d = layers.decisions
+    if d is None or not (d["decision"] == "add").any():
+        return pd.DataFrame(columns=["x", "y", "source", "name", "id", "kind"])
+    adds = d[d["decision"] == "add"]
+    df = _frame(adds["x"], adds["y"], source="review", kind="tower")
+    df["id"] = adds["id"].to_numpy()
+    df["name"] = adds["id"].to_numpy()
+    if "technology" in adds:
+        tech = adds["technology"].where(adds["technology"].isin(scenario.tower_technologies))
+        df["technology"] = tech.to_numpy()
+    return df
 
 
 def _frame(xs: np.ndarray, ys: np.ndarray, **cols: object) -> pd.DataFrame:

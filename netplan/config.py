@@ -43,6 +43,7 @@ _PATH_KEYS: dict[str, tuple[str, ...]] = {
         "villages",
         "roads",
         "water",
+        "decisions",
     ),
     "output": ("dir",),
 }
@@ -82,6 +83,7 @@ class LayersConfig(_Strict):
     villages: Path | None = None
     roads: Path | None = None
     water: Path | None = None
+    decisions: Path | None = None
 
 
 class CoverageConfig(_Strict):

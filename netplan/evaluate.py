@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from netplan.optimize.greedy import standalone_design
+from netplan.optimize.greedy import standalone_design, standalone_option_cost
 from netplan.pipeline import Analysis, PlanResult
 
 SITE_COLUMNS = [
@@ -41,6 +41,8 @@ SITE_COLUMNS = [
     "relays_to",
     "region",
     "blank_spot",
+    "alternative",
+    "reach_m",
 ]
 LINK_COLUMNS = ["id", "type", "length_km", "capex", "opex_per_year", "total_cost", "from", "to"]
 
@@ -54,6 +56,7 @@ class PlanTables:
     links: gpd.GeoDataFrame
     summary: dict[str, Any]
     backhaul: dict[str, Any]  #: joint design against per-site cheapest (for the manifest)
+    villages: gpd.GeoDataFrame | None = None  #: signal per village, and how to reach the dark
 
 
 def money(value: float, currency: str) -> str:
@@ -203,8 +206,14 @@ def plan_tables(result: PlanResult) -> PlanTables:
     rows["blank_spot"] = spot_ids
     rows["region"] = [_region_name(analysis, geom.x, geom.y) for geom in rows.geometry]
     avg = sol.cost / sol.covered if sol.covered > 0 else math.nan
+    rows["alternative"] = [_alternative(result, int(j), currency) for j in idx]
+    rows["reach_m"] = [
+        scenario.technologies[t].radius_m if k == "wifi" else None
+        for t, k in zip(rows["technology"], rows["kind"], strict=True)
+    ]
     rows["reason"] = [
         _reason(r, areas, currency=currency, horizon=horizon, average=avg)
+        + (f" {r['alternative']}" if r["alternative"] else "")
         for r in rows.to_dict("records")
     ]
     rows["backhaul_km"] = rows["backhaul_km"].astype(float).round(2)
@@ -261,6 +270,7 @@ def plan_tables(result: PlanResult) -> PlanTables:
         links=links,
         summary=summary,
         backhaul=backhaul_comparison(result),
+        villages=village_table(result),
     )
 
 
@@ -339,6 +349,120 @@ def backhaul_comparison(result: PlanResult) -> dict[str, Any]:
         "per_site_plan_objective": result.solution.per_site_objective,
         "joint_plan_objective": result.solution.objective,
     }
+
+
+#: how far from a chosen site an unchosen candidate counts as an alternative to it
+ALTERNATIVE_RADIUS_M = 10_000.0
+
+
+def _alternative(result: PlanResult, j: int, currency: str) -> str:
+    """The best unchosen candidate near chosen option ``j``, and why it lost.
+
+    Each unchosen tower candidate within :data:`ALTERNATIVE_RADIUS_M` is swapped in for
+    ``j`` (everything else kept): the one keeping the most people covered is reported with
+    what the swap would change in people and in cost (equipment + its cheapest own feed).
+    """
+    opts, problem, sol = result.options, result.problem, result.solution
+    table = opts.table
+    if table["kind"].iat[j] != "tower":
+        return ""
+    chosen_groups = set(problem.group[sol.selected].tolist())
+    here = table.geometry.iat[j]
+    dist = table.geometry.distance(here).to_numpy()
+    near = np.flatnonzero(
+        (dist <= ALTERNATIVE_RADIUS_M)
+        & (table["kind"] == "tower").to_numpy()
+        & ~np.isin(problem.group, list(chosen_groups))
+    )
+    if near.size == 0:
+        return "No other candidate site lies within 10 km."
+    own = standalone_option_cost(problem)
+    base, _ = problem.value(sol.selected)
+    best = None
+    for a in near.tolist():
+        trial = sol.selected.copy()
+        trial[j] = False
+        trial[a] = True
+        covered, _ = problem.value(trial)
+        key = (covered, -own[a])
+        if best is None or key > best[0]:
+            best = (key, a, covered)
+    assert best is not None
+    _, a, covered = best
+    name = str(table["id"].iat[a])
+    people = base - covered
+    extra = own[a] - own[j]
+    if abs(extra) < 1.0:
+        cost = "at the same cost"
+    else:
+        cost = f"{money(abs(extra), currency)} {'more' if extra > 0 else 'less'}"
+    if people > 0.5:
+        why = f"would cover {people:,.0f} fewer people ({cost})"
+    elif extra > 0:
+        why = f"would cover as many people or more but costs {cost}"
+    else:
+        why = (
+            f"would cover as many people for {cost}, but the joint backhaul design (shared "
+            "links, satellite capacity) favoured this site"
+        )
+    return f"Best alternative: {name}, {dist[a] / 1000:.1f} km away, {why}."
+
+
+def village_table(result: PlanResult) -> gpd.GeoDataFrame | None:
+    """Each village: signal before and after, and for one left dark, the cheapest way to
+    reach it (the candidate serving its cell with the least equipment + own feed cost)."""
+    analysis, opts, problem = result.analysis, result.options, result.problem
+    villages = analysis.layers.villages
+    if villages is None or villages.empty:
+        return None
+    grid = analysis.layers.grid
+    currency = analysis.scenario.currency
+    pts = villages.geometry.representative_point()
+    rows, cols = grid.rowcol(pts.x.to_numpy(), pts.y.to_numpy())
+    inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
+    flat = np.where(inside, rows * grid.width + cols, -1)
+    before = np.zeros(len(villages), bool)
+    after = np.zeros(len(villages), bool)
+    before[inside] = analysis.coverage_before.covered.ravel()[flat[inside]]
+    after[inside] = result.coverage_after.covered.ravel()[flat[inside]]
+    own = standalone_option_cost(problem)
+    blank = analysis.blank.cells
+    how: list[str] = []
+    cost: list[float | None] = []
+    for i, cell in enumerate(flat.tolist()):
+        pos = int(np.searchsorted(blank, cell)) if blank.size else 0
+        if after[i] or cell < 0 or pos >= blank.size or blank[pos] != cell:
+            how.append("")
+            cost.append(None)
+            continue
+        serving = opts.option[opts.cell == pos]
+        towers = serving[
+            (opts.table["kind"].to_numpy()[serving] == "tower") & np.isfinite(own[serving])
+        ]
+        if towers.size == 0:
+            how.append("no candidate site reaches it: add a candidate nearby")
+            cost.append(None)
+            continue
+        best = int(towers[np.argmin(own[towers])])
+        row = opts.table.iloc[best]
+        how.append(
+            f"cheapest way: {row['id']} ({row['technology']}) for {money(own[best], currency)} "
+            "including its own backhaul"
+        )
+        cost.append(float(own[best]))
+    name = villages["name"].astype(str) if "name" in villages else villages["id"].astype(str)
+    return gpd.GeoDataFrame(
+        {
+            "id": villages["id"].astype(str).to_numpy(),
+            "name": name.to_numpy(),
+            "signal_before": before,
+            "signal_after": after,
+            "cheapest_cost": cost,
+            "how_to_reach": how,
+        },
+        geometry=villages.geometry.to_numpy(),
+        crs=villages.crs,
+    )
 
 
 def _region_name(analysis: Analysis, x: float, y: float) -> str:

@@ -45,6 +45,7 @@ class Layers:
     candidates: gpd.GeoDataFrame | None
     roads: gpd.GeoDataFrame | None = None
     water: gpd.GeoDataFrame | None = None
+    decisions: pd.DataFrame | None = None  #: reviewer decisions; added sites in grid x, y
     inputs: dict[str, Path] = field(default_factory=dict)
     population_check: dict[str, float] = field(default_factory=dict)
 
@@ -211,6 +212,10 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
         candidates = attempt(
             lambda: _check_candidates(given, scenario, layers_cfg.candidates or Path())
         )
+    decisions = None
+    if layers_cfg.decisions is not None:
+        inputs["layers.decisions"] = layers_cfg.decisions
+        decisions = attempt(lambda: _decisions(layers_cfg.decisions or Path(), crs))
     if layers_cfg.household_access is not None:
         table_path = layers_cfg.household_access
         inputs["layers.household_access"] = table_path
@@ -229,6 +234,7 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
         candidates=candidates,
         roads=roads,
         water=water,
+        decisions=decisions,
         inputs=inputs,
         population_check=check,
     )
@@ -264,6 +270,16 @@ def _with_ids(gdf: gpd.GeoDataFrame, column: str, prefix: str) -> gpd.GeoDataFra
         gdf = gdf.assign(**{column: [f"{prefix}{i + 1:04d}" for i in range(len(gdf))]})
     gdf[column] = gdf[column].astype(str)
     return gdf
+
+
+def _decisions(path: Path, crs: CRS) -> pd.DataFrame:
+    """Reviewer decisions, with added sites' lon/lat turned into grid coordinates."""
+    df = vectors.read_decisions(path)
+    nan = np.full(len(df), np.nan)
+    lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy() if "lon" in df else nan
+    lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy() if "lat" in df else nan
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs)
+    return df.assign(x=points.x.to_numpy(), y=points.y.to_numpy())
 
 
 def _unique_ids(gdf: gpd.GeoDataFrame, path: Path, what: str) -> gpd.GeoDataFrame:

@@ -5,11 +5,12 @@ except through :mod:`netplan.layers` (which reads via :mod:`netplan.io`).
 
 from __future__ import annotations
 
+import difflib
 import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +21,7 @@ from netplan.backhaul.network import BackhaulOptions, backhaul_options
 from netplan.candidates import candidate_sites
 from netplan.config import Scenario
 from netplan.demand import BlankSpots, Coverage, existing_coverage, find_blank_spots
-from netplan.errors import InfeasibleError
+from netplan.errors import InfeasibleError, InputError
 from netplan.layers import Layers, load_layers
 from netplan.optimize.problem import CoverageProblem, Design, merge_rows
 from netplan.optimize.solver import Solution, SolverSettings, solve
@@ -91,6 +92,8 @@ class PlanResult:
     solution: Solution
     coverage_after: Coverage
     chosen_footprints: dict[int, Footprint]
+    #: with reviewer decisions: the objective of the same problem without them
+    free_objective: float | None = None
 
 
 def analyze(scenario: Scenario, *, timings: Timings | None = None) -> Analysis:
@@ -127,9 +130,10 @@ def build_options(analysis: Analysis) -> Options:
     opts: list[np.ndarray] = []
     strengths: list[np.ndarray] = []
     keep: list[int] = []
+    must_keep = set()
+    if layers.decisions is not None:
+        must_keep = set(layers.decisions.loc[layers.decisions["decision"] != "reject", "id"])
     for j, row in enumerate(table.itertuples()):
-        if blank.cells.size == 0:
-            break
         fp = analysis.model.footprint(
             row.geometry.x,
             row.geometry.y,
@@ -137,9 +141,12 @@ def build_options(analysis: Analysis) -> Options:
             height_m=finite_or_none(row.height_m),
         )
         # which footprint cells are blank, and their index among blank.cells (sorted)
-        pos = np.searchsorted(blank.cells, fp.cells).clip(max=blank.cells.size - 1)
-        hit = blank.cells[pos] == fp.cells
-        if not hit.any():
+        if blank.cells.size:
+            pos = np.searchsorted(blank.cells, fp.cells).clip(max=blank.cells.size - 1)
+            hit = blank.cells[pos] == fp.cells
+        else:
+            pos, hit = fp.cells, np.zeros(fp.cells.size, dtype=bool)
+        if not hit.any() and row.id not in must_keep:
             continue
         keep.append(j)
         cells.append(pos[hit])
@@ -197,6 +204,7 @@ def build_problem(analysis: Analysis, options: Options) -> CoverageProblem:
         before = float(layers.population[analysis.coverage_before.covered].sum(dtype=np.float64))
         target = max(0.0, objective.target_coverage * total - before)
     problem = CoverageProblem(
+        forced=_forced(analysis, options),
         demand=demand,
         cover=cover,
         cost=table["total_cost"].to_numpy(dtype=np.float64),
@@ -230,6 +238,29 @@ def _reachable_share(analysis: Analysis) -> Iterator[None]:
         ) from exc
 
 
+def _forced(analysis: Analysis, options: Options) -> np.ndarray | None:
+    """Per site: 1 accepted (or added) by a reviewer, 0 rejected, -1 free."""
+    decisions = analysis.layers.decisions
+    if decisions is None:
+        return None
+    index = {str(site): g for g, site in enumerate(options.sites["id"])}
+    forced = np.full(len(options.sites), -1, dtype=np.int64)
+    known = sorted(index)
+    for row in decisions.itertuples():
+        g = index.get(str(row.id))
+        if g is None:
+            if row.decision == "reject":
+                continue  # not a candidate any more: nothing to reject
+            near = difflib.get_close_matches(str(row.id), known, n=3)
+            raise InputError(
+                f"{analysis.scenario.layers.decisions}: {row.decision} names site {row.id!r}, "
+                f"which is not a candidate of this scenario"
+                + (f"; did you mean {', '.join(near)}?" if near else "")
+            )
+        forced[g] = 0 if row.decision == "reject" else 1
+    return forced
+
+
 def solver_settings(scenario: Scenario) -> SolverSettings:
     s = scenario.solver
     return SolverSettings(
@@ -252,7 +283,12 @@ def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
     logger.info(
         "demand: %d blank cells merged into %d rows", analysis.blank.cells.size, problem.n_rows
     )
-    return solve_plan(analysis, options, problem)
+    result = solve_plan(analysis, options, problem)
+    if problem.forced is not None:
+        with t.stage("solve without the decisions"):
+            free = solve(replace(problem, forced=None), solver_settings(scenario))
+        result = replace(result, free_objective=free.objective)
+    return result
 
 
 def solve_plan(

@@ -96,6 +96,8 @@ def run_plan(
             sizes=sizes,
         )
         manifest["backhaul"] = tables.backhaul
+        if result.free_objective is not None:
+            manifest["decisions"] = decision_cost(result)
         manifest["solution"] = {
             "reproducible": not result.solution.stopped_by_time,
             "stopped_by_time": result.solution.stopped_by_time,
@@ -117,8 +119,27 @@ def run_plan(
             sites=tables.sites,
             hotspots=tables.hotspots,
             links=tables.links,
+            villages=tables.villages,
         )
     return out, tables.summary, result
+
+
+def decision_cost(result: PlanResult) -> dict[str, Any]:
+    """What the reviewer's decisions cost against the free optimum (same budget or target)."""
+    sol, free = result.solution, result.free_objective
+    assert free is not None
+    maximise = result.problem.target is None
+    forced = result.problem.forced
+    ids = result.options.sites["id"].to_numpy()
+    return {
+        "objective": sol.objective,
+        "free_objective": free,
+        # people (or weighted people) lost in budget mode; money spent extra in target mode
+        "cost_of_decisions": (free - sol.objective) if maximise else (sol.objective - free),
+        "unit": "people" if maximise else result.analysis.scenario.currency,
+        "accepted": sorted(map(str, ids[forced == 1])) if forced is not None else [],
+        "rejected": sorted(map(str, ids[forced == 0])) if forced is not None else [],
+    }
 
 
 def _raster(analysis: Analysis, coverage: Coverage) -> tuple[np.ndarray, float | int]:

@@ -8,6 +8,7 @@ import click
 
 from netplan import __version__
 from netplan.cli.analyze import analyze
+from netplan.cli.explain import explain
 from netplan.cli.plan import plan
 from netplan.cli.scenarios import scenarios
 from netplan.cli.validate import validate
@@ -35,6 +36,7 @@ cli.add_command(plan)
 cli.add_command(analyze)
 cli.add_command(validate)
 cli.add_command(scenarios)
+cli.add_command(explain)
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m netplan.cli.main

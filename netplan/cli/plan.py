@@ -12,7 +12,7 @@ from netplan.cli.options import config_option, out_option, overwrite_option
 from netplan.config import default_config_path, load_scenario
 from netplan.evaluate import backhaul_comparison
 from netplan.io.outputs import check_output_dir
-from netplan.runs import run_plan
+from netplan.runs import decision_cost, run_plan
 
 
 @click.command()
@@ -28,6 +28,12 @@ from netplan.runs import run_plan
 )
 @out_option
 @click.option("--time-limit", type=float, default=None, help="Solver time limit in seconds.")
+@click.option(
+    "--decisions",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Reviewer's CSV: id,decision (accept|reject|add)[,lon,lat,technology].",
+)
 @overwrite_option
 @handle_errors
 def plan(
@@ -36,6 +42,7 @@ def plan(
     target_coverage: float | None,
     out: Path | None,
     time_limit: float | None,
+    decisions: Path | None,
     overwrite: bool,
 ) -> None:
     """Choose new sites, backhaul and hotspots; write the plan, map and summary."""
@@ -48,6 +55,8 @@ def plan(
         overrides["objective.target_coverage"] = target_coverage
     if time_limit is not None:
         overrides["solver.time_limit_s"] = time_limit
+    if decisions is not None:
+        overrides["layers.decisions"] = str(decisions.resolve())
     scenario = load_scenario(config or default_config_path(), overrides=overrides)
     check_output_dir(out or scenario.output_dir(), overwrite=overwrite)
     folder, summary, result = run_plan(scenario, out_dir=out)
@@ -85,4 +94,11 @@ def plan(
                 f"{joint['per_site_plan_objective']:,.0f} for the best plan with per-site "
                 "backhaul at the same budget"
             )
+    if result.free_objective is not None:
+        d = decision_cost(result)
+        click.echo(
+            f"decisions: {len(d['accepted'])} accepted/added, {len(d['rejected'])} rejected; "
+            f"they cost {d['cost_of_decisions']:,.1f} {d['unit']} against the free optimum "
+            f"({d['free_objective']:,.1f} -> {d['objective']:,.1f})"
+        )
     click.echo(f"outputs: {folder}")

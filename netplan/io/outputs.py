@@ -112,6 +112,35 @@ def write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
             out.to_file(path, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geom_type)
 
 
+def write_kml(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """One KML file (Google Earth) with a folder per non-empty layer; features without
+    geometry (satellite links) are left out."""
+    mode = "w"
+    for name, gdf in layers.items():
+        out = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs("EPSG:4326")
+        if out.empty:
+            continue
+        if "id" in out.columns:
+            out = out.assign(Name=out["id"].astype(str))
+        out.to_file(path, layer=name, driver="KML", engine="pyogrio", mode=mode)
+        mode = "a"
+    if mode == "w":  # nothing to write: still a valid, empty document
+        path.write_text(
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<kml xmlns="http://www.opengis.net/kml/2.2"><Document/></kml>\n',
+            encoding="utf-8",
+        )
+
+
+def write_csv(path: Path, gdf: gpd.GeoDataFrame) -> None:
+    """A table with lon/lat columns instead of geometry (spreadsheets, partners' tools)."""
+    ll = gdf.to_crs("EPSG:4326")
+    table = ll.drop(columns="geometry").assign(
+        lon=ll.geometry.x.round(6), lat=ll.geometry.y.round(6)
+    )
+    table.to_csv(path, index=False)
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:

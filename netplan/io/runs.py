@@ -10,7 +10,14 @@ import geopandas as gpd
 import numpy as np
 
 from netplan.grid import Grid
-from netplan.io.outputs import atomic_dir, write_geojson, write_gpkg, write_json
+from netplan.io.outputs import (
+    atomic_dir,
+    write_csv,
+    write_geojson,
+    write_gpkg,
+    write_json,
+    write_kml,
+)
 from netplan.io.rasters import write_cog
 
 logger = logging.getLogger(__name__)
@@ -49,6 +56,7 @@ def write_run(
     sites: gpd.GeoDataFrame | None = None,
     hotspots: gpd.GeoDataFrame | None = None,
     links: gpd.GeoDataFrame | None = None,
+    villages: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write every output file into ``out_dir``, replacing it only when all are written.
 
@@ -73,6 +81,10 @@ def write_run(
             )
             write_geojson(tmp / "plan.geojson", placed)
             write_geojson(tmp / "links.geojson", links)
+            if villages is not None:
+                write_geojson(tmp / "villages.geojson", villages)
+            write_kml(tmp / "plan.kml", {"sites": placed, "links": links})
+            write_csv(tmp / "sites.csv", placed)
             write_gpkg(
                 tmp / "plan.gpkg",
                 {
@@ -87,3 +99,13 @@ def write_run(
         write_json(tmp / "manifest.json", manifest)
     logger.info("wrote %s", out_dir)
     return out_dir
+
+
+def read_features(run_dir: Path, name: str) -> list[dict[str, Any]]:
+    """The properties of every feature of a run's GeoJSON file (empty when absent)."""
+    import json
+
+    path = Path(run_dir) / name
+    if not path.is_file():
+        return []
+    return [f["properties"] for f in json.loads(path.read_text(encoding="utf-8"))["features"]]

@@ -202,3 +202,32 @@ def read_opencellid(path: Path) -> gpd.GeoDataFrame:
         if not pd.api.types.is_integer_dtype(gdf[col]):
             raise InputError(f"{path}: OpenCelliD column {col!r} must hold whole numbers")
     return gdf
+
+
+DECISIONS = ("accept", "reject", "add")
+
+
+def read_decisions(path: Path) -> pd.DataFrame:
+    """A reviewer's decisions: ``id``, ``decision`` (accept | reject | add) and, to add a
+    site, ``lon``, ``lat`` and optionally ``technology``."""
+    df = read_table(path, "decisions")
+    require_columns(df, ["id", "decision"], path, "decisions")
+    df["id"] = df["id"].astype(str).str.strip()
+    df["decision"] = df["decision"].astype(str).str.strip().str.lower()
+    bad = ~df["decision"].isin(DECISIONS)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{path}: line {i + 2}: decision {df['decision'].iat[i]!r} must be one of "
+            f"{', '.join(DECISIONS)}"
+        )
+    require_unique(df["id"], path, "decisions", "id")
+    adds = df["decision"] == "add"
+    if adds.any():
+        require_columns(df, ["lon", "lat"], path, "decisions (to add a site)")
+        for col in ("lon", "lat"):
+            values = pd.to_numeric(df.loc[adds, col], errors="coerce")
+            if values.isna().any():
+                i = int(values.index[values.isna()][0])
+                raise InputError(f"{path}: line {i + 2}: an added site needs a numeric {col}")
+    return df

@@ -49,7 +49,15 @@ def greedy(problem: CoverageProblem) -> Design:
     used_group = np.zeros(problem.n_groups, dtype=bool)
     spent = 0.0
     budget = problem.budget if problem.budget is not None else np.inf
-    covered = 0.0
+    if problem.forced is not None:
+        used_group[problem.forced == 0] = True  # rejected: never built
+        for g in np.flatnonzero(problem.forced == 1).tolist():  # accepted: cheapest option
+            members = np.flatnonzero(problem.group == g)
+            j = int(members[np.argmin(cost[members])])
+            selected[j] = True
+            used_group[g] = True
+            spent += float(cost[j])
+    covered, _ = problem.value(selected)
     while True:
         if problem.target is not None and covered >= problem.target:
             break
@@ -70,7 +78,7 @@ def greedy(problem: CoverageProblem) -> Design:
         if net is not None and net.satellite_capacity_mbps is not None and cost[j] < no_sat[j]:
             room -= float(problem.bandwidth_mbps[j]) if problem.bandwidth_mbps is not None else 0.0
         covered, _ = problem.value(selected)
-    if problem.budget is not None:
+    if problem.budget is not None and problem.forced is None:
         single = _best_single(problem, cost)
         if single is not None and _score(problem, single) > _score(problem, selected):
             selected = single
@@ -97,6 +105,8 @@ def _within_budget(problem: CoverageProblem, design: Design) -> Design:
         feed = np.where(sat, net.satellite_cost, 0.0)
         np.add.at(feed, net.head[arcs], net.cost[arcs])
         feed[~problem.built(selected)] = -np.inf
+        if problem.forced is not None:
+            feed[problem.forced == 1] = -np.inf  # a reviewer accepted it: keep
         g = int(np.argmax(feed))
         if not np.isfinite(feed[g]):
             break
@@ -171,6 +181,8 @@ def prune(problem: CoverageProblem, design: Design) -> Design:
     base = problem.value(selected)
     for j in sorted(np.flatnonzero(selected), key=lambda k: (-problem.cost[k], k)):
         g = problem.group[j]
+        if problem.forced is not None and problem.forced[g] == 1:
+            continue  # accepted by a reviewer
         if net is not None and np.any(arcs & (net.tail == g)):
             continue  # it feeds another site
         selected[j] = False

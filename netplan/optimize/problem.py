@@ -42,6 +42,7 @@ class CoverageProblem:
     target: float | None = None  #: people to newly cover (target mode)
     network: Network | None = None
     bandwidth_mbps: np.ndarray | None = None  #: (n,) backhaul each option needs
+    forced: np.ndarray | None = None  #: per site: 1 must be built, 0 must not, -1 free
 
     def __post_init__(self) -> None:
         m, n = self.cover.shape
@@ -115,6 +116,10 @@ class CoverageProblem:
         out = []
         if np.bincount(self.group[sel], minlength=1).max(initial=0) > 1:
             out.append("two options at one site")
+        if self.forced is not None:
+            built = self.built(sel)
+            if np.any(built[self.forced == 0]) or not np.all(built[self.forced == 1]):
+                out.append("a reviewer's decision is not respected")
         if self.budget is not None and self.total_cost(design) > self.budget * (1 + tol) + tol:
             out.append("over budget")
         if self.target is not None:

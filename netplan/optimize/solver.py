@@ -102,6 +102,12 @@ def solve(
             error.reachable = reachable  # type: ignore[attr-defined]
             raise error
     hint = greedy(problem)
+    if problem.forced is not None and not problem.feasible(hint) and problem.budget is not None:
+        raise InfeasibleError(
+            "the accepted sites alone cost more than the budget (with their cheapest own "
+            f"backhaul: {problem.total_cost(hint):,.0f} > {problem.budget:,.0f}); raise the "
+            "budget or accept fewer sites"
+        )
     baseline = math.nan
     if problem.network is not None and problem.n_options and problem.n_rows:
         # warm start from the per-site optimum: each site on its cheapest own feed, solved
@@ -260,9 +266,11 @@ class _Model:
             self._coverage(solver.Constraint(float(problem.target or 0.0), inf), with_wifi=False)
         members = [np.flatnonzero(problem.group == g) for g in range(problem.n_groups)]
         self.members = members
-        for opts in members:
-            if opts.size > 1:
-                ct = solver.Constraint(0.0, 1.0)
+        for g, opts in enumerate(members):
+            decided = -1 if problem.forced is None else int(problem.forced[g])
+            if opts.size > 1 or decided >= 0:
+                lo, hi = (0.0, 1.0) if decided < 0 else (float(decided), float(decided))
+                ct = solver.Constraint(lo, hi)  # one option per site; reviewer decisions
                 for j in opts.tolist():
                     ct.SetCoefficient(self.x[j], 1.0)
         self.zk: dict[tuple[int, int], pywraplp.Variable] = {}

@@ -13,6 +13,7 @@ import html
 import logging
 import math
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -220,7 +221,20 @@ def _add_sites(
         ).add_to(group)
 
 
-def _title_html(title: str, currency: str, summary: Mapping[str, Any] | None) -> str:
+def _review_template(ids: list[str]) -> str:
+    """A download link for the review CSV, prefilled with the plan's sites."""
+    rows = ["id,decision,lon,lat,technology", *(f"{i}," for i in ids), "NEW1,add,<lon>,<lat>,"]
+    data = "data:text/csv;charset=utf-8," + urllib.parse.quote("\n".join(rows) + "\n")
+    return (
+        f"<br><a href='{data}' download='review.csv'>review.csv template</a> "
+        "<span style='color:#555'>(decision: accept, reject or add; then "
+        "<code>netplan plan --decisions review.csv</code>)</span>"
+    )
+
+
+def _title_html(
+    title: str, currency: str, summary: Mapping[str, Any] | None, review_ids: list[str]
+) -> str:
     """Fixed title box with the scenario title and, when given, the key figures."""
     lines = []
     if summary:
@@ -242,6 +256,7 @@ def _title_html(title: str, currency: str, summary: Mapping[str, Any] | None) ->
         f"<div style='{_BOX_STYLE}top:10px;left:55px;max-width:320px'>"
         f"<div style='font-size:14px;font-weight:bold'>{_esc(title)}</div>"
         + "<br>".join(lines)
+        + (_review_template(review_ids) if review_ids else "")
         + "</div>"
     )
 
@@ -369,6 +384,7 @@ def render_review_map(
     summary: Mapping[str, Any] | None = None,
     signal_image: SignalImage | None = None,
     base_image: SignalImage | None = None,
+    population_image: SignalImage | None = None,
 ) -> str:
     """Return the review map as one self-contained HTML document (string).
 
@@ -387,6 +403,8 @@ def render_review_map(
         Optional RGBA image of the new sites' signal with its lon/lat bounds.
     base_image
         Optional RGBA base image (e.g. hillshade) shown as the default, offline base layer.
+    population_image
+        Optional RGBA image of population density (an overlay, off by default).
 
     Returns
     -------
@@ -470,6 +488,16 @@ def render_review_map(
             lambda _: {"stroke": False, "fillColor": "#1f77b4", "fillOpacity": 0.35},
         )
 
+    if population_image is not None:
+        group = folium.FeatureGroup(name="Population", show=False)
+        folium.raster_layers.ImageOverlay(
+            image=population_image.rgba,
+            bounds=[list(population_image.south_west), list(population_image.north_east)],
+            opacity=0.75,
+            mercator_project=True,
+        ).add_to(group)
+        group.add_to(m)
+
     if signal_image is not None:
         group = _group(m, "New sites signal (dBm)")
         folium.raster_layers.ImageOverlay(
@@ -523,6 +551,21 @@ def render_review_map(
         )
     if hotspots is not None:
         group = _group(m, "WiFi hotspots")
+        for geom, reach in zip(
+            hotspots.geometry,
+            hotspots["reach_m"] if "reach_m" in hotspots else [None] * len(hotspots),
+            strict=True,
+        ):
+            point = _point(geom)
+            if point is not None and _num(reach):
+                folium.Circle(
+                    location=point,
+                    radius=float(reach),
+                    color="#9b59b6",
+                    weight=1,
+                    fill=True,
+                    fill_opacity=0.15,
+                ).add_to(group)
         _add_sites(group, hotspots, currency, 4, lambda _: "#9b59b6")
     if links is not None:
 
@@ -552,7 +595,13 @@ def render_review_map(
         )
 
     folium.LayerControl(collapsed=False).add_to(m)
-    root.html.add_child(folium.Element(_title_html(title, currency, summary)))
+    review_ids = [
+        _esc(i)
+        for gdf in (sites, hotspots)
+        if gdf is not None and "id" in gdf
+        for i in gdf["id"].astype(str)
+    ]
+    root.html.add_child(folium.Element(_title_html(title, currency, summary, review_ids)))
     root.html.add_child(
         folium.Element(_legend_html(with_plan=sites is not None, signal=signal_image))
     )

@@ -75,6 +75,19 @@ def terrain_image(analysis: Analysis, *, max_pixels: int = 700) -> SignalImage |
     return hillshade_image(dem, south_west=sw, north_east=ne, cell_m=cell_m)
 
 
+def population_image(analysis: Analysis, *, max_pixels: int = 700) -> SignalImage | None:
+    """People per km² (log scale) as a coloured overlay."""
+    grid = analysis.layers.grid
+    pop = analysis.layers.population.astype(np.float32)
+    density = np.where(pop > 0, pop / (grid.resolution**2 / 1e6), np.nan)
+    out, sw, ne = _to_lonlat(density, grid, max_pixels=max_pixels, resampling=Resampling.max)
+    if not np.isfinite(out).any():
+        return None
+    return signal_image(
+        np.log10(out), south_west=sw, north_east=ne, weakest_dbm=0.0, strongest_dbm=4.0
+    )
+
+
 def new_signal_image(
     analysis: Analysis, footprints: Iterable[Footprint], *, max_pixels: int = 800
 ) -> SignalImage | None:
@@ -135,4 +148,5 @@ def review_map_html(
         summary=summary,
         signal_image=new_signal_image(analysis, new_footprints) if tables is not None else None,
         base_image=terrain_image(analysis),
+        population_image=population_image(analysis),
     )

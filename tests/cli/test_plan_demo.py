@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +78,7 @@ def test_population_matches_the_raster(demo_run: tuple[Path, dict[str, Any]]) ->
 
 
 def test_coverage_figures_are_consistent(demo_run: tuple[Path, dict[str, Any]]) -> None:
-    out, s = demo_run
+    out, _ = demo_run
     assert s["coverage_after_pct"] > s["coverage_before_pct"] > 0
     assert s["population_newly_covered"] == pytest.approx(
         s["population_covered_after"] - s["population_covered_before"], abs=0.2
@@ -98,7 +100,7 @@ def test_coverage_figures_are_consistent(demo_run: tuple[Path, dict[str, Any]]) 
 
 
 def test_costs_add_up_and_stay_within_budget(demo_run: tuple[Path, dict[str, Any]]) -> None:
-    out, s = demo_run
+    out, _ = demo_run
     sites = [f["properties"] for f in _features(out / "plan.geojson")]
     links = [f["properties"] for f in _features(out / "links.geojson")]
     total = sum(p["total_cost"] for p in sites) + sum(p["total_cost"] for p in links)
@@ -178,3 +180,35 @@ def test_a_tiny_time_limit_still_gives_a_plan_with_its_gap(tmp_path: Path) -> No
     uncovered = s["population_total"] - s["population_covered_before"]
     assert s["solver"]["objective"] <= s["solver"]["bound"] <= uncovered + 1
     assert 0 <= s["solver"]["gap"] < 1
+
+
+def test_explain_a_site_and_a_dark_village(demo_run: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = demo_run
+    site = _features(out / "plan.geojson")[0]["properties"]
+    result = CliRunner().invoke(cli, ["explain", str(out), site["id"]])
+    assert result.exit_code == 0, result.output
+    assert site["reason"] in result.stdout and "all_in_cost" in result.stdout
+    assert "Best alternative" in site["reason"] or "No other candidate" in site["reason"]
+    villages = [f["properties"] for f in _features(out / "villages.geojson")]
+    dark = [v for v in villages if not v["signal_after"]]
+    assert dark and all(v["how_to_reach"] for v in dark)
+    result = CliRunner().invoke(cli, ["explain", str(out), dark[0]["id"]])
+    assert result.exit_code == 0 and "cheapest way" in result.stdout
+    unknown = CliRunner().invoke(cli, ["explain", str(out), "NOPE"])
+    assert unknown.exit_code == 2 and site["id"] in unknown.stderr
+
+
+def test_exports_for_partners_gis_tools(demo_run: tuple[Path, dict[str, Any]]) -> None:
+    out, _ = demo_run
+    placed = _features(out / "plan.geojson")
+    links = _features(out / "links.geojson")
+    with (out / "sites.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["id"] for r in rows] == [f["properties"]["id"] for f in placed]
+    assert all(-5 < float(r["lat"]) < -3 and 138 < float(r["lon"]) < 140 for r in rows)
+    kml = ET.parse(out / "plan.kml")
+    marks = kml.getroot().iter("{http://www.opengis.net/kml/2.2}Placemark")
+    drawn = [f for f in links if f["geometry"] is not None]
+    assert len(list(marks)) == len(placed) + len(drawn)
+    html = (out / "map.html").read_text()
+    assert "review.csv" in html and "--decisions" in html
