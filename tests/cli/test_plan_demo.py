@@ -78,7 +78,7 @@ def test_population_matches_the_raster(demo_run: tuple[Path, dict[str, Any]]) ->
 
 
 def test_coverage_figures_are_consistent(demo_run: tuple[Path, dict[str, Any]]) -> None:
-    out, _ = demo_run
+    out, s = demo_run
     assert s["coverage_after_pct"] > s["coverage_before_pct"] > 0
     assert s["population_newly_covered"] == pytest.approx(
         s["population_covered_after"] - s["population_covered_before"], abs=0.2
@@ -100,7 +100,7 @@ def test_coverage_figures_are_consistent(demo_run: tuple[Path, dict[str, Any]]) 
 
 
 def test_costs_add_up_and_stay_within_budget(demo_run: tuple[Path, dict[str, Any]]) -> None:
-    out, _ = demo_run
+    out, s = demo_run
     sites = [f["properties"] for f in _features(out / "plan.geojson")]
     links = [f["properties"] for f in _features(out / "links.geojson")]
     total = sum(p["total_cost"] for p in sites) + sum(p["total_cost"] for p in links)
