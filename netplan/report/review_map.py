@@ -261,6 +261,16 @@ def _title_html(
     )
 
 
+def _add_image(group: folium.FeatureGroup, image: SignalImage, *, opacity: float) -> None:
+    """An RGBA raster in lon/lat as an image overlay of ``group``."""
+    folium.raster_layers.ImageOverlay(
+        image=image.rgba,
+        bounds=[list(image.south_west), list(image.north_east)],
+        opacity=opacity,
+        mercator_project=True,
+    ).add_to(group)
+
+
 def hillshade_image(
     elevation: np.ndarray,
     *,
@@ -429,12 +439,7 @@ def render_review_map(
     root.header.add_child(folium.Element("<style>.leaflet-container{background:#f4f3ee}</style>"))
     if base_image is not None:
         base = folium.FeatureGroup(name="Terrain (offline)", overlay=False)
-        folium.raster_layers.ImageOverlay(
-            image=base_image.rgba,
-            bounds=[list(base_image.south_west), list(base_image.north_east)],
-            opacity=1.0,
-            mercator_project=True,
-        ).add_to(base)
+        _add_image(base, base_image, opacity=1.0)
         base.add_to(m)
     folium.FeatureGroup(name="No basemap", overlay=False, show=base_image is None).add_to(m)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", show=False).add_to(m)
@@ -490,22 +495,12 @@ def render_review_map(
 
     if population_image is not None:
         group = folium.FeatureGroup(name="Population", show=False)
-        folium.raster_layers.ImageOverlay(
-            image=population_image.rgba,
-            bounds=[list(population_image.south_west), list(population_image.north_east)],
-            opacity=0.75,
-            mercator_project=True,
-        ).add_to(group)
+        _add_image(group, population_image, opacity=0.75)
         group.add_to(m)
 
     if signal_image is not None:
         group = _group(m, "New sites signal (dBm)")
-        folium.raster_layers.ImageOverlay(
-            image=signal_image.rgba,
-            bounds=[list(signal_image.south_west), list(signal_image.north_east)],
-            opacity=0.7,
-            mercator_project=True,
-        ).add_to(group)
+        _add_image(group, signal_image, opacity=0.7)
 
     group = _group(m, "Blank spots")
     _add_geojson(
