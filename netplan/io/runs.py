@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -103,8 +104,6 @@ def write_run(
 
 def read_features(run_dir: Path, name: str) -> list[dict[str, Any]]:
     """The properties of every feature of a run's GeoJSON file (empty when absent)."""
-    import json
-
     path = Path(run_dir) / name
     if not path.is_file():
         return []
