@@ -29,3 +29,8 @@ class InfeasibleError(NetplanError, RuntimeError):
     """The objective cannot be met (e.g. a coverage target above what is reachable)."""
 
     exit_code = 3
+
+    def __init__(self, message: str, *, reachable: float | None = None) -> None:
+        super().__init__(message)
+        #: what can be achieved instead (people newly covered), when known
+        self.reachable = reachable

@@ -225,7 +225,7 @@ def _reachable_share(analysis: Analysis) -> Iterator[None]:
     try:
         yield
     except InfeasibleError as exc:
-        reachable = getattr(exc, "reachable", None)
+        reachable = exc.reachable
         if reachable is None:
             raise
         pop = analysis.layers.population

@@ -95,12 +95,11 @@ def solve(
     if not maximise:
         reachable = problem.max_coverable(feedable_only=True)
         if reachable + 1e-6 < (problem.target or 0.0):
-            error = InfeasibleError(
+            raise InfeasibleError(
                 f"the coverage target needs {problem.target:,.0f} more people covered, but every "
-                f"candidate that backhaul can reach together covers only {reachable:,.0f}"
+                f"candidate that backhaul can reach together covers only {reachable:,.0f}",
+                reachable=reachable,
             )
-            error.reachable = reachable  # type: ignore[attr-defined]
-            raise error
     hint = greedy(problem)
     if problem.forced is not None and not problem.feasible(hint) and problem.budget is not None:
         raise InfeasibleError(
