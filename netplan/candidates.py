@@ -120,12 +120,8 @@ def _high_ground(
 
 
 def _inside_region(layers: Layers, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    grid = layers.grid
-    rows, cols = grid.rowcol(xs, ys)
-    ok = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
-    inside = np.zeros(xs.shape, dtype=bool)
-    inside[ok] = layers.region[rows[ok], cols[ok]] >= 0
-    return inside
+    flat = layers.grid.flat_index(xs, ys)
+    return (flat >= 0) & (layers.region.ravel()[np.maximum(flat, 0)] >= 0)
 
 
 def _thin(cands: pd.DataFrame, spacing: float) -> pd.DataFrame:

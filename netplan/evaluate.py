@@ -19,6 +19,7 @@ import pandas as pd
 
 from netplan.optimize.greedy import standalone_design, standalone_option_cost
 from netplan.pipeline import Analysis, PlanResult
+from netplan.units import money
 
 SITE_COLUMNS = [
     "id",
@@ -57,14 +58,6 @@ class PlanTables:
     summary: dict[str, Any]
     backhaul: dict[str, Any]  #: joint design against per-site cheapest (for the manifest)
     villages: gpd.GeoDataFrame | None = None  #: signal per village, and how to reach the dark
-
-
-def money(value: float, currency: str) -> str:
-    """Compact money for reasons: ``IDR 2.35 bn``."""
-    for size, unit in ((1e12, "tn"), (1e9, "bn"), (1e6, "mn")):
-        if abs(value) >= size:
-            return f"{currency} {value / size:,.2f} {unit}"
-    return f"{currency} {value:,.0f}"
 
 
 def _pct(part: float, whole: float) -> float:
@@ -119,11 +112,9 @@ def villages_covered(analysis: Analysis, covered: np.ndarray) -> int:
     villages = analysis.layers.villages
     if villages is None or villages.empty:
         return 0
-    grid = analysis.layers.grid
     pts = villages.geometry.representative_point()
-    rows, cols = grid.rowcol(pts.x.to_numpy(), pts.y.to_numpy())
-    ok = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
-    return int(covered[rows[ok], cols[ok]].sum())
+    flat = analysis.layers.grid.flat_index(pts.x.to_numpy(), pts.y.to_numpy())
+    return int(covered.ravel()[flat[flat >= 0]].sum())
 
 
 def region_table(analysis: Analysis, figures: list[dict[str, Any]]) -> gpd.GeoDataFrame:
@@ -418,9 +409,8 @@ def village_table(result: PlanResult) -> gpd.GeoDataFrame | None:
     grid = analysis.layers.grid
     currency = analysis.scenario.currency
     pts = villages.geometry.representative_point()
-    rows, cols = grid.rowcol(pts.x.to_numpy(), pts.y.to_numpy())
-    inside = (rows >= 0) & (rows < grid.height) & (cols >= 0) & (cols < grid.width)
-    flat = np.where(inside, rows * grid.width + cols, -1)
+    flat = grid.flat_index(pts.x.to_numpy(), pts.y.to_numpy())
+    inside = flat >= 0
     before = np.zeros(len(villages), bool)
     after = np.zeros(len(villages), bool)
     before[inside] = analysis.coverage_before.covered.ravel()[flat[inside]]
@@ -466,13 +456,9 @@ def village_table(result: PlanResult) -> gpd.GeoDataFrame | None:
 
 
 def _region_name(analysis: Analysis, x: float, y: float) -> str:
-    grid = analysis.layers.grid
-    r, c = grid.rowcol(np.array([x]), np.array([y]))
-    if 0 <= r[0] < grid.height and 0 <= c[0] < grid.width:
-        i = int(analysis.layers.region[r[0], c[0]])
-        if i >= 0:
-            return str(analysis.layers.regions["name"].iat[i])
-    return ""
+    flat = int(analysis.layers.grid.flat_index(np.array([x]), np.array([y]))[0])
+    i = int(analysis.layers.region.ravel()[flat]) if flat >= 0 else -1
+    return str(analysis.layers.regions["name"].iat[i]) if i >= 0 else ""
 
 
 def _backhaul_text(r: dict[str, Any], currency: str) -> str:

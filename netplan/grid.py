@@ -62,6 +62,12 @@ class Grid:
         rows = np.floor((self.y0 - np.asarray(y)) / self.resolution).astype(np.int64)
         return rows, cols
 
+    def flat_index(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Flat index of the cell holding each point, -1 for points outside the grid."""
+        rows, cols = self.rowcol(x, y)
+        inside = (rows >= 0) & (rows < self.height) & (cols >= 0) & (cols < self.width)
+        return np.where(inside, rows * self.width + cols, -1)
+
     def coords(self) -> tuple[np.ndarray, np.ndarray]:
         """1-D x and y coordinates of cell centres (for xarray)."""
         xs = self.x0 + (np.arange(self.width) + 0.5) * self.resolution

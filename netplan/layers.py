@@ -24,7 +24,7 @@ from netplan.config import Scenario
 from netplan.errors import InputError
 from netplan.grid import Grid, make_grid
 from netplan.io import rasters, vectors
-from netplan.sites import group_cells_into_sites
+from netplan.sites import empty_sites, group_cells_into_sites
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -187,7 +187,7 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
 
     existing = attempt(lambda: _existing_sites(scenario, crs, grid, inputs, placed))
     if existing is None:
-        existing = _no_sites(crs)
+        existing = empty_sites(crs)
     fiber_lines = vector("fiber", layers_cfg.fiber)
     fiber_nodes = vector("fiber_nodes", layers_cfg.fiber_nodes)
     pois = vector("pois", layers_cfg.pois)
@@ -257,14 +257,6 @@ def _require(gdf: gpd.GeoDataFrame, columns: list[str], path: Path, what: str) -
     return gdf
 
 
-def _no_sites(crs: CRS) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {"id": [], "technology": [], "radio": [], "cells": [], "range_m": [], "height_m": []},
-        geometry=gpd.GeoSeries([], crs=crs),
-        crs=crs,
-    )
-
-
 def _with_ids(gdf: gpd.GeoDataFrame, column: str, prefix: str) -> gpd.GeoDataFrame:
     if column not in gdf.columns:
         gdf = gdf.assign(**{column: [f"{prefix}{i + 1:04d}" for i in range(len(gdf))]})
@@ -298,7 +290,7 @@ def _existing_sites(
     tech = scenario.existing_technology
     if path is None:
         logger.warning("no towers layer: every populated cell counts as a blank spot")
-        return _no_sites(crs)
+        return empty_sites(crs)
     inputs["layers.towers"] = path
     if vectors.is_opencellid(path):
         cells = placed(vectors.read_opencellid(path), path, "towers")

@@ -51,7 +51,7 @@ def group_cells_into_sites(
     wanted = {r.upper() for r in radios}
     usable = cells[cells["radio"].astype(str).str.upper().isin(wanted)].reset_index(drop=True)
     if usable.empty:
-        return _empty_sites(cells.crs)
+        return empty_sites(cells.crs)
     radio = usable["radio"].astype(str).str.upper().to_numpy()
     enb = np.where(radio == "LTE", usable["cell"].to_numpy() // 256, usable["cell"].to_numpy())
     key = pd.MultiIndex.from_arrays([usable["mcc"], usable["net"], radio, enb])
@@ -102,7 +102,8 @@ def _deduplicate(ids: pd.Series) -> pd.Series:
     return ids.where(counts == 0, ids + "-" + (counts + 1).astype(str))
 
 
-def _empty_sites(crs: object) -> gpd.GeoDataFrame:
+def empty_sites(crs: object) -> gpd.GeoDataFrame:
+    """An existing-sites table with no rows (no towers layer, or none usable)."""
     return gpd.GeoDataFrame(
         {
             "id": pd.Series(dtype=str),

@@ -27,6 +27,7 @@ from branca.element import Figure
 from shapely.geometry import mapping
 
 from netplan.io.assets import read_asset
+from netplan.units import money
 
 logger = logging.getLogger(__name__)
 
@@ -89,18 +90,6 @@ def _fmt_pct(value: Any) -> str:
     """Format a percentage with one decimal, ``n/a`` when missing."""
     number = _num(value)
     return "n/a" if number is None else f"{number:.1f} %"
-
-
-def _fmt_money(value: Any, currency: str) -> str:
-    """Format money: ``IDR 850,000`` below a million, ``IDR 2.35 bn`` compact above."""
-    amount = _num(value)
-    if amount is None:
-        return "n/a"
-    for scale, unit in ((1e12, "tn"), (1e9, "bn"), (1e6, "mn")):
-        if abs(amount) >= scale:
-            number = f"{amount / scale:.2f}".rstrip("0").rstrip(".")
-            return f"{currency} {number} {unit}"
-    return f"{currency} {round(amount):,}"
 
 
 def _coverage_colour(pct: Any) -> str:
@@ -184,11 +173,11 @@ def _site_popup(row: Mapping[str, Any], currency: str) -> folium.Popup:
         ("ID", _esc(row.get("id", ""))),
         ("Technology", _esc(row.get("technology", ""))),
         ("Backhaul", _esc(row.get("backhaul", ""))),
-        ("Capex", _esc(_fmt_money(row.get("capex"), currency))),
-        ("Opex per year", _esc(_fmt_money(row.get("opex_per_year"), currency))),
-        ("Total cost", _esc(_fmt_money(row.get("total_cost"), currency))),
+        ("Capex", _esc(money(row.get("capex"), currency))),
+        ("Opex per year", _esc(money(row.get("opex_per_year"), currency))),
+        ("Total cost", _esc(money(row.get("total_cost"), currency))),
         ("People newly covered", _fmt_int(row.get("people_newly_covered"))),
-        ("Cost per person", _esc(_fmt_money(row.get("cost_per_person"), currency))),
+        ("Cost per person", _esc(money(row.get("cost_per_person"), currency))),
     ]
     rows = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in cells)
     reason = _esc(row.get("reason", ""))
@@ -243,7 +232,7 @@ def _title_html(
             ("Coverage before", "coverage_before_pct", _fmt_pct),
             ("Coverage after", "coverage_after_pct", _fmt_pct),
             ("Newly covered", "population_newly_covered", _fmt_int),
-            ("Total cost", "total_cost", lambda v: _fmt_money(v, currency)),
+            ("Total cost", "total_cost", lambda v: money(v, currency)),
             ("New towers", "new_towers", _fmt_int),
             ("New WiFi hotspots", "new_wifi", _fmt_int),
         ]
@@ -570,7 +559,7 @@ def render_review_map(
             return {
                 "type": _esc(kind),
                 "length": "n/a" if km is None else f"{km:.1f} km",
-                "cost": _esc(_fmt_money(row.get("total_cost"), currency)),
+                "cost": _esc(money(row.get("total_cost"), currency)),
                 "ends": f"{_esc(row.get('from', ''))} → {_esc(row.get('to', ''))}",
                 "colour": _BACKHAUL_COLOURS.get(kind, _OTHER_COLOUR),
                 "dash": _LINK_DASH.get(kind, "2 4"),

@@ -10,7 +10,8 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from netplan.io.assets import read_asset
-from netplan.report.review_map import _fmt_money, render_review_map
+from netplan.report.review_map import render_review_map
+from netplan.units import money
 
 CRS = "EPSG:4326"
 LAYERS = (
@@ -262,4 +263,4 @@ def test_size_stays_small_for_a_realistic_plan(layers: dict[str, gpd.GeoDataFram
     ],
 )
 def test_money_format(amount: float, expected: str) -> None:
-    assert _fmt_money(amount, "IDR") == expected
+    assert money(amount, "IDR") == expected
