@@ -44,6 +44,7 @@ _PATH_KEYS: dict[str, tuple[str, ...]] = {
         "roads",
         "water",
         "decisions",
+        "signal_reports",
     ),
     "output": ("dir",),
 }
@@ -84,6 +85,7 @@ class LayersConfig(_Strict):
     roads: Path | None = None
     water: Path | None = None
     decisions: Path | None = None
+    signal_reports: Path | None = None
 
 
 class CoverageConfig(_Strict):
@@ -181,9 +183,61 @@ class PlanningConfig(_Strict):
 
 
 class DemandConfig(_Strict):
-    """Which cells count as populated."""
+    """What counts as demand: populated cells, weighted by people or households.
+
+    ``weight`` picks what the optimiser maximises per blank cell: ``people``; ``households``
+    (people ÷ ``household_size``); or ``unconnected_households`` (households × (1 − the
+    household internet-access rate of the cell's region and urban/rural class), from
+    ``layers.household_access``). Cells are urban when their 1 km² block belongs to a
+    contiguous cluster of blocks of at least ``urban_density_per_km2`` people per km² holding
+    at least ``urban_min_population`` people (the degree-of-urbanisation "urban cluster").
+    """
 
     min_population: float = Field(1.0, ge=0)
+    weight: Literal["people", "households", "unconnected_households"] = "people"
+    household_size: float = Field(4.0, gt=0, le=30)
+    urban_density_per_km2: float = Field(300.0, gt=0)
+    urban_min_population: float = Field(5000.0, ge=0)
+    #: boundaries field naming each region's row in the access table (e.g. a province code
+    #: ``kode_prov`` when the table is by province); default: the region's code, then name
+    access_field: str | None = None
+    #: boundaries field with official (registry) population: scale the raster per region so
+    #: its total matches; null = use the raster as it is
+    calibrate_to: str | None = None
+    #: a village has signal when at least this share of its people is covered
+    village_share: float = Field(0.5, gt=0, le=1)
+    #: village points: populated cells within this distance belong to the nearest village
+    village_radius_m: float = Field(2000.0, gt=0, le=50_000)
+
+
+class FairnessConfig(_Strict):
+    """Per-region rules across the boundaries' regions (e.g. regencies).
+
+    ``min_region_coverage``: every region reaches at least this share of its people covered
+    (0-1). ``max_region_budget_share``: no region receives more than this share of the budget
+    (of the total spend in target mode), counting its sites and the links that feed them.
+    """
+
+    min_region_coverage: float | None = Field(None, gt=0, le=1)
+    max_region_budget_share: float | None = Field(None, gt=0, le=1)
+
+
+class ReportsConfig(_Strict):
+    """Citizen signal reports (``layers.signal_reports``): evidence, published only in
+    aggregate.
+
+    Reports are counted per square block of ``cell_m``; a block is published only when at
+    least ``min_reports`` reports fall in it (k-anonymity). A report is dark when it says no
+    signal or measured below ``dark_below_dbm``. Blank cells in a block where most reports are
+    dark get their demand multiplied by ``weight``; with ``disputed_as_blank``, populated
+    cells the model calls covered but reports call dark count as blank spots.
+    """
+
+    min_reports: int = Field(5, ge=2, le=10_000)
+    cell_m: float = Field(1000.0, gt=0, le=100_000)
+    dark_below_dbm: float = Field(-110.0, ge=-160, le=0)
+    weight: float = Field(1.0, ge=1, le=100)
+    disputed_as_blank: bool = False
 
 
 class CandidatesConfig(_Strict):
@@ -202,6 +256,10 @@ class ObjectiveConfig(_Strict):
     budget: float | None = Field(None, ge=0)
     target_coverage: float | None = Field(None, gt=0, le=1)
     wifi_weight: float = Field(0.25, ge=0, le=1)
+    #: ``demand``: the demand weight (people or households, see ``demand.weight``);
+    #: ``villages``: villages that gain signal (``demand.village_share`` of their people
+    #: covered), ties broken by demand. Budget mode only.
+    maximise: Literal["demand", "villages"] = "demand"
 
     @model_validator(mode="after")
     def _one_objective(self) -> ObjectiveConfig:
@@ -209,6 +267,11 @@ class ObjectiveConfig(_Strict):
             raise ValueError(
                 "set exactly one of objective.budget (maximise coverage within a budget) "
                 "or objective.target_coverage (minimise cost to reach a share, 0-1)"
+            )
+        if self.maximise == "villages" and self.budget is None:
+            raise ValueError(
+                "objective.maximise: villages needs objective.budget (it counts villages "
+                "connected within a budget)"
             )
         return self
 
@@ -242,6 +305,8 @@ class Scenario(_Strict):
     backhaul: BackhaulConfig = BackhaulConfig()
     planning: PlanningConfig = PlanningConfig()
     demand: DemandConfig = DemandConfig()
+    fairness: FairnessConfig = FairnessConfig()
+    reports: ReportsConfig = ReportsConfig()
     candidates: CandidatesConfig = CandidatesConfig()
     objective: ObjectiveConfig
     solver: SolverConfig = SolverConfig()
@@ -282,6 +347,13 @@ class Scenario(_Strict):
                     f"coverage.radio_technologies.{radio}: {tech_name!r} is not a tower "
                     f"technology; choose one of {sorted(towers)}"
                 )
+        if self.demand.weight == "unconnected_households" and self.layers.household_access is None:
+            raise ValueError(
+                "demand.weight: unconnected_households needs layers.household_access (the "
+                "BPS table of household internet access)"
+            )
+        if self.objective.maximise == "villages" and self.layers.villages is None:
+            raise ValueError("objective.maximise: villages needs layers.villages")
         return self
 
     @property

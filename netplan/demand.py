@@ -1,9 +1,13 @@
-"""Existing coverage and blank spots: populated places that no signal reaches."""
+"""Demand: existing coverage and blank spots (populated places that no signal reaches), the
+urban/rural class of each cell, population calibrated to registries, and the weight each
+uncovered cell carries in the objective (people or households).
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -13,11 +17,17 @@ from scipy import ndimage
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
-from netplan.config import Scenario
-from netplan.layers import Layers
+from netplan.config import DemandConfig, Scenario
+from netplan.errors import InputError
 from netplan.radio.coverage import CoverageModel, Footprint, best_server, finite_or_none
 
+if TYPE_CHECKING:
+    from netplan.layers import Layers
+
 logger = logging.getLogger(__name__)
+
+#: demand weights the summary always reports, whichever one the objective uses
+WEIGHTS = ("people", "households", "unconnected_households")
 
 
 @dataclass(frozen=True)
@@ -136,3 +146,104 @@ def _nearest_name(areas: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> pd.Ser
     centres = gpd.GeoSeries(gpd.points_from_xy(areas["centre_x"], areas["centre_y"]), crs=areas.crs)
     idx = villages.sindex.nearest(centres, return_all=False)[1]
     return pd.Series(villages[name_col].astype(str).to_numpy()[idx], index=areas.index)
+
+
+def urban_class(
+    population: np.ndarray, resolution_m: float, *, density_per_km2: float, min_population: float
+) -> np.ndarray:
+    """Urban (True) or rural per cell, in the style of the degree of urbanisation.
+
+    People are summed into blocks of about 1 km²; blocks of at least ``density_per_km2``
+    that touch (8-connectivity) form clusters, and a cluster holding at least
+    ``min_population`` people is urban. Each cell takes its block's class.
+    """
+    f = max(1, round(1000.0 / resolution_m))
+    h, w = population.shape
+    bh, bw = -(-h // f), -(-w // f)
+    padded = np.zeros((bh * f, bw * f), dtype=np.float64)
+    padded[:h, :w] = population
+    blocks = padded.reshape(bh, f, bw, f).sum(axis=(1, 3))
+    area_km2 = (f * resolution_m / 1000.0) ** 2
+    dense = blocks / area_km2 >= density_per_km2
+    labels, n = ndimage.label(dense, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return np.zeros(population.shape, dtype=bool)
+    cluster_pop = np.bincount(labels.ravel(), weights=blocks.ravel(), minlength=n + 1)
+    urban_cluster = cluster_pop >= min_population
+    urban_cluster[0] = False
+    urban_blocks = urban_cluster[labels]
+    return np.repeat(np.repeat(urban_blocks, f, axis=0), f, axis=1)[:h, :w]
+
+
+def calibrate_population(
+    population: np.ndarray,
+    region: np.ndarray,
+    registry: np.ndarray,
+    names: list[str],
+) -> pd.DataFrame:
+    """Scale people per cell, in place, so each region's total matches its registry total.
+
+    Returns one row per region: ``name``, ``gridded`` (raster total before), ``registry``,
+    ``factor`` (registry ÷ gridded; NaN when the raster has nobody there, which then stays
+    empty with a warning).
+    """
+    n = len(registry)
+    inside = region >= 0
+    people = population[inside].astype(np.float64)
+    gridded = np.bincount(region[inside], weights=people, minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(gridded > 0, registry / gridded, np.nan)
+    for i in np.flatnonzero(~np.isfinite(factor) & (registry > 0)).tolist():
+        logger.warning(
+            "calibration: %s has %.0f registered people but none in the raster; left empty",
+            names[i],
+            registry[i],
+        )
+    scale = np.where(np.isfinite(factor), factor, 1.0)
+    population[inside] = (population[inside] * scale[region[inside]]).astype(population.dtype)
+    return pd.DataFrame({"name": names, "gridded": gridded, "registry": registry, "factor": factor})
+
+
+@dataclass(frozen=True)
+class DemandWeights:
+    """Per-cell demand in each unit: people, households and unconnected households."""
+
+    people: np.ndarray
+    households: np.ndarray
+    unconnected_households: np.ndarray
+
+    def of(self, weight: str) -> np.ndarray:
+        return np.asarray(getattr(self, weight))
+
+
+def demand_weights(
+    config: DemandConfig, population: np.ndarray, access_rate: np.ndarray | None
+) -> DemandWeights:
+    """People, households (people ÷ household size) and unconnected households
+    (households × (1 − access rate)) for cells with ``population`` people.
+
+    Without an access table every household counts as unconnected (rate 0).
+    """
+    people = np.asarray(population, dtype=np.float64)
+    households = people / config.household_size
+    rate = np.zeros_like(people) if access_rate is None else np.nan_to_num(access_rate, nan=0.0)
+    return DemandWeights(people, households, households * (1.0 - rate))
+
+
+def registry_population(boundaries: gpd.GeoDataFrame, field: str, path: object) -> np.ndarray:
+    """The official population per region from a boundaries field, checked."""
+    if field not in boundaries.columns:
+        have = [c for c in boundaries.columns if c != "geometry"]
+        raise InputError(
+            f"{path}: demand.calibrate_to names field {field!r}, which the boundaries do not "
+            f"have; fields: {', '.join(map(str, have))}"
+        )
+    values = pd.to_numeric(boundaries[field], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{path}: feature {i + 1} has {field} = {boundaries[field].iat[i]!r}; "
+            "calibration needs a non-negative population for every region"
+        )
+    return values

@@ -17,9 +17,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from netplan.demand import WEIGHTS, demand_weights
 from netplan.optimize.greedy import standalone_design, standalone_option_cost
 from netplan.pipeline import Analysis, PlanResult
 from netplan.units import money
+from netplan.villages import Villages
 
 SITE_COLUMNS = [
     "id",
@@ -65,37 +67,236 @@ def _pct(part: float, whole: float) -> float:
 
 
 def population_figures(analysis: Analysis, covered_after: np.ndarray | None) -> dict[str, Any]:
-    """Population totals and per-region coverage, before (and after, when given)."""
-    layers = analysis.layers
+    """Population, household and village totals, per-region coverage and its fairness,
+    before (and after, when ``covered_after`` is given).
+
+    Every demand unit is reported whichever one the objective uses: people, households
+    (people ÷ ``demand.household_size``) and unconnected households (households without
+    internet by the BPS rate of the cell's region and urban/rural class).
+    """
+    layers, scenario = analysis.layers, analysis.scenario
     pop = layers.population.astype(np.float64)
     region = layers.region
     inside = region >= 0
-    before = analysis.coverage_before.covered
+    before = analysis.coverage_before.covered & inside
+    after = None if covered_after is None else covered_after & inside
     n = len(layers.regions)
-    reg_pop = np.bincount(region[inside], weights=pop[inside], minlength=n)
-    reg_before = np.bincount(region[inside & before], weights=pop[inside & before], minlength=n)
+    weights = demand_weights(scenario.demand, pop, layers.access_rate)
+
+    def by_region(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(region[mask], weights=values[mask], minlength=n)
+
+    reg_pop = by_region(pop, inside)
+    reg_before = by_region(pop, before)
+    reg_after = by_region(pop, after) if after is not None else None
     out: dict[str, Any] = {
         "population_total": round(float(pop[inside].sum()), 1),
-        "population_covered_before": round(float(pop[inside & before].sum()), 1),
+        "population_covered_before": round(float(pop[before].sum()), 1),
     }
     out["coverage_before_pct"] = _pct(out["population_covered_before"], out["population_total"])
-    reg_after = None
-    if covered_after is not None:
-        reg_after = np.bincount(
-            region[inside & covered_after], weights=pop[inside & covered_after], minlength=n
-        )
-        out["population_covered_after"] = round(float(pop[inside & covered_after].sum()), 1)
+    if after is not None:
+        out["population_covered_after"] = round(float(pop[after].sum()), 1)
         out["coverage_after_pct"] = _pct(out["population_covered_after"], out["population_total"])
-    out["regions"] = [
-        {
+    demand: dict[str, Any] = {
+        "weight": scenario.demand.weight,
+        "objective": scenario.objective.maximise,
+        "household_size": scenario.demand.household_size,
+    }
+    for unit in WEIGHTS:
+        values = weights.of(unit)
+        figures = {
+            "total": round(float(values[inside].sum()), 1),
+            "covered_before": round(float(values[before].sum()), 1),
+        }
+        if after is not None:
+            figures["covered_after"] = round(float(values[after].sum()), 1)
+            figures["newly_covered"] = round(
+                figures["covered_after"] - figures["covered_before"], 1
+            )
+        demand[unit] = figures
+    out["households_total"] = demand["households"]["total"]
+    out["unconnected_households_total"] = demand["unconnected_households"]["total"]
+    if after is not None:
+        out["households_newly_covered"] = demand["households"]["newly_covered"]
+        out["unconnected_households_newly_covered"] = demand["unconnected_households"][
+            "newly_covered"
+        ]
+    out["demand"] = demand
+
+    villages = analysis.villages
+    village_before = village_after = None
+    if villages is not None:
+        village_before = villages.signal(analysis.coverage_before.covered)
+        out["villages_total"] = villages.count
+        out["villages_with_signal_before"] = int(village_before.sum())
+        if covered_after is not None:
+            village_after = villages.signal(covered_after)
+            out["villages_with_signal_after"] = int(village_after.sum())
+
+    households = by_region(weights.households, inside)
+    unconnected = by_region(weights.unconnected_households, inside)
+    urban = by_region(pop, inside & layers.urban)
+    regions = []
+    for i, name in enumerate(layers.regions["name"]):
+        entry: dict[str, Any] = {
             "name": str(name),
             "population": round(float(reg_pop[i]), 1),
             "coverage_before_pct": _pct(reg_before[i], reg_pop[i]),
             "coverage_after_pct": _pct(reg_after[i], reg_pop[i]) if reg_after is not None else None,
+            "households": round(float(households[i]), 1),
+            "unconnected_households": round(float(unconnected[i]), 1),
+            "urban_population_pct": _pct(urban[i], reg_pop[i]),
         }
-        for i, name in enumerate(layers.regions["name"])
-    ]
+        if layers.access is not None:
+            entry["internet_access_urban_pct"] = round(100 * float(layers.access.urban[i]), 2)
+            entry["internet_access_rural_pct"] = round(100 * float(layers.access.rural[i]), 2)
+            entry["internet_access_source"] = layers.access.source[i]
+            if layers.access.note[i]:
+                entry["internet_access_note"] = layers.access.note[i]
+        if layers.calibration is not None:
+            factor = float(layers.calibration["factor"].iat[i])
+            entry["calibration_factor"] = round(factor, 4) if math.isfinite(factor) else None
+        if villages is not None and village_before is not None:
+            mine = _village_regions(analysis) == i
+            entry["villages"] = int(mine.sum())
+            entry["villages_with_signal_before"] = int((village_before & mine).sum())
+            if village_after is not None:
+                entry["villages_with_signal_after"] = int((village_after & mine).sum())
+        regions.append(entry)
+    out["regions"] = regions
+    out["fairness"] = fairness_figures(reg_pop, reg_before, reg_after, list(layers.regions["name"]))
+    out["fairness"]["rules"] = scenario.fairness.model_dump()
     return out
+
+
+#: summary keys beyond the DESIGN §4 contract, in the order they are written
+EXTENDED_KEYS = (
+    "households_total",
+    "households_newly_covered",
+    "unconnected_households_total",
+    "unconnected_households_newly_covered",
+    "villages_total",
+    "villages_with_signal_before",
+    "villages_with_signal_after",
+    "demand",
+    "fairness",
+)
+
+
+def extended_figures(analysis: Analysis, figures: dict[str, Any]) -> dict[str, Any]:
+    """The summary's keys beyond the contract: demand units, villages, fairness, the
+    calibrations and the citizen-report evidence (each only when its input is given)."""
+    out = {k: figures[k] for k in EXTENDED_KEYS if k in figures}
+    if analysis.layers.calibration is not None:
+        out["population_calibration"] = population_calibration(analysis)
+    if analysis.layers.access is not None:
+        out["access_calibration"] = access_calibration(analysis)
+    if analysis.evidence is not None:
+        out["signal_reports"] = dict(analysis.evidence.summary)
+    return out
+
+
+def fairness_figures(
+    population: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray | None,
+    names: list[str],
+) -> dict[str, Any]:
+    """Lowest regional coverage and the Gini coefficient of coverage across regions (regions
+    where people live), before and after."""
+    lived = population > 0
+    out: dict[str, Any] = {}
+    for label, covered in (("before", before), ("after", after)):
+        if covered is None:
+            continue
+        shares = np.where(lived, covered / np.maximum(population, 1e-12), np.nan)
+        if not lived.any():
+            continue
+        lowest = int(np.nanargmin(shares))
+        out[f"min_region_coverage_{label}_pct"] = round(100 * float(shares[lowest]), 2)
+        out[f"lowest_region_{label}"] = str(names[lowest])
+        out[f"gini_{label}"] = round(gini(shares[lived]), 4)
+    return out
+
+
+def _village_regions(analysis: Analysis) -> np.ndarray:
+    """Region index of each village (of its point's cell; -1 outside)."""
+    villages = analysis.villages
+    assert villages is not None
+    cells = villages.point_cells
+    out = np.full(cells.size, -1, dtype=np.int64)
+    on = cells >= 0
+    out[on] = analysis.layers.region.ravel()[cells[on]]
+    return out
+
+
+def population_calibration(analysis: Analysis) -> list[dict[str, Any]]:
+    """Per region: the raster's total, the registry's and the factor applied (empty when
+    the population was not calibrated)."""
+    table = analysis.layers.calibration
+    if table is None:
+        return []
+    return [
+        {
+            "name": str(row.name),
+            "gridded": round(float(row.gridded), 1),
+            "registry": round(float(row.registry), 1),
+            "factor": round(float(row.factor), 4) if math.isfinite(row.factor) else None,
+        }
+        for row in table.itertuples()
+    ]
+
+
+def access_calibration(analysis: Analysis) -> list[dict[str, Any]]:
+    """Modelled coverage next to BPS household internet access, per access-table region
+    (e.g. province), largest disagreement first.
+
+    ``modelled_coverage_pct`` is the share of households in mobile coverage;
+    ``bps_access_pct`` the share of households that used the internet (the table's rates,
+    mixed by each area's urban and rural households). Coverage well below access hints at
+    missing towers in the input; coverage far above it, at signal that people cannot use
+    (price, devices, capacity) or a coverage model that is too generous.
+    """
+    layers = analysis.layers
+    access = layers.access
+    if access is None:
+        return []
+    regions = layers.regions
+    group = (
+        regions["access_key"].astype(str) if "access_key" in regions.columns else regions["name"]
+    ).to_numpy()
+    keys, index = np.unique(group, return_inverse=True)
+    region = layers.region
+    inside = region >= 0
+    weights = demand_weights(analysis.scenario.demand, layers.population, layers.access_rate)
+    hh = weights.households
+    connected = hh - weights.unconnected_households
+    covered = analysis.coverage_before.covered & inside
+    g_of_cell = index[region[inside]]
+    n = len(keys)
+    total = np.bincount(g_of_cell, weights=hh[inside], minlength=n)
+    cov = np.bincount(index[region[covered]], weights=hh[covered], minlength=n)
+    used = np.bincount(g_of_cell, weights=connected[inside], minlength=n)
+    rows = []
+    for k, key in enumerate(keys):
+        members = np.flatnonzero(index == k)
+        first = int(members[0])
+        modelled = _pct(cov[k], total[k])
+        bps = _pct(used[k], total[k])
+        rows.append(
+            {
+                "region": str(key),
+                "table_row": access.source[first],
+                "regions": [str(regions["name"].iat[i]) for i in members],
+                "households": round(float(total[k]), 1),
+                "modelled_coverage_pct": modelled,
+                "bps_access_pct": bps,
+                "bps_total_pct": round(100 * float(access.total[first]), 2),
+                "difference_pct": round(modelled - bps, 2),
+                "note": access.note[first],
+            }
+        )
+    return sorted(rows, key=lambda r: -abs(r["difference_pct"]))
 
 
 def gini(values: list[float] | np.ndarray) -> float:
@@ -255,6 +456,7 @@ def plan_tables(result: PlanResult) -> PlanTables:
         },
         "regions": figures["regions"],
     }
+    summary.update(extended_figures(analysis, figures))
     return PlanTables(
         sites=sites,
         hotspots=hotspots,
@@ -400,35 +602,40 @@ def _alternative(result: PlanResult, j: int, currency: str) -> str:
 
 
 def village_table(result: PlanResult) -> gpd.GeoDataFrame | None:
-    """Each village: signal before and after, and for one left dark, the cheapest way to
-    reach it (the candidate serving its cell with the least equipment + own feed cost)."""
+    """Each village: its people, the share covered and signal before and after, and for one
+    left dark, the cheapest way to reach it (the candidate serving its most populous blank
+    cell with the least equipment + own feed cost)."""
     analysis, opts, problem = result.analysis, result.options, result.problem
-    villages = analysis.layers.villages
-    if villages is None or villages.empty:
+    villages = analysis.villages
+    if villages is None:
         return None
-    grid = analysis.layers.grid
     currency = analysis.scenario.currency
-    pts = villages.geometry.representative_point()
-    flat = grid.flat_index(pts.x.to_numpy(), pts.y.to_numpy())
-    inside = flat >= 0
-    before = np.zeros(len(villages), bool)
-    after = np.zeros(len(villages), bool)
-    before[inside] = analysis.coverage_before.covered.ravel()[flat[inside]]
-    after[inside] = result.coverage_after.covered.ravel()[flat[inside]]
+    population = analysis.layers.population
+    before = villages.signal(analysis.coverage_before.covered)
+    after = villages.signal(result.coverage_after.covered)
+    share_before = _village_share(villages, population, analysis.coverage_before.covered)
+    share_after = _village_share(villages, population, result.coverage_after.covered)
     own = standalone_option_cost(problem)
-    blank = analysis.blank.cells
+    blank = analysis.blank
+    # the most populous blank cell of each village (its own cell when it has none)
+    target = villages.point_cells.copy()
+    of_blank = villages.of_cell(blank.cells)
+    order = np.lexsort((-blank.population, of_blank))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = of_blank[order][1:] != of_blank[order][:-1]
+    for pos in order[first & (of_blank[order] >= 0)].tolist():
+        target[of_blank[pos]] = blank.cells[pos]
+    kinds = opts.table["kind"].to_numpy()
     how: list[str] = []
     cost: list[float | None] = []
-    for i, cell in enumerate(flat.tolist()):
-        pos = int(np.searchsorted(blank, cell)) if blank.size else 0
-        if after[i] or cell < 0 or pos >= blank.size or blank[pos] != cell:
+    for i, cell in enumerate(target.tolist()):
+        pos = int(np.searchsorted(blank.cells, cell)) if blank.cells.size else 0
+        if after[i] or cell < 0 or pos >= blank.cells.size or blank.cells[pos] != cell:
             how.append("")
             cost.append(None)
             continue
         serving = opts.option[opts.cell == pos]
-        towers = serving[
-            (opts.table["kind"].to_numpy()[serving] == "tower") & np.isfinite(own[serving])
-        ]
+        towers = serving[(kinds[serving] == "tower") & np.isfinite(own[serving])]
         if towers.size == 0:
             how.append("no candidate site reaches it: add a candidate nearby")
             cost.append(None)
@@ -440,19 +647,32 @@ def village_table(result: PlanResult) -> gpd.GeoDataFrame | None:
             "including its own backhaul"
         )
         cost.append(float(own[best]))
-    name = villages["name"].astype(str) if "name" in villages else villages["id"].astype(str)
+    table = villages.table
     return gpd.GeoDataFrame(
         {
-            "id": villages["id"].astype(str).to_numpy(),
-            "name": name.to_numpy(),
+            "id": table["id"].astype(str).to_numpy(),
+            "name": table["name"].astype(str).to_numpy(),
+            "people": np.round(villages.people, 1),
+            "covered_before_pct": share_before,
+            "covered_after_pct": share_after,
             "signal_before": before,
             "signal_after": after,
             "cheapest_cost": cost,
             "how_to_reach": how,
         },
-        geometry=villages.geometry.to_numpy(),
-        crs=villages.crs,
+        geometry=table.geometry.to_numpy(),
+        crs=table.crs,
     )
+
+
+def _village_share(villages: Villages, population: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """Percent of each village's people covered (NaN for villages without people)."""
+    v = villages.cell.ravel()
+    mine = v >= 0
+    pop = population.ravel()[mine].astype(np.float64)
+    got = np.bincount(v[mine], weights=pop * covered.ravel()[mine], minlength=villages.count)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.round(np.where(villages.people > 0, 100 * got / villages.people, np.nan), 1)
 
 
 def _region_name(analysis: Analysis, x: float, y: float) -> str:

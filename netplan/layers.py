@@ -20,11 +20,15 @@ import xarray as xr
 from pyproj import CRS
 from rasterio.features import rasterize
 
+from netplan.access import AccessRates, join_access
 from netplan.config import Scenario
+from netplan.demand import calibrate_population, registry_population, urban_class
 from netplan.errors import InputError
 from netplan.grid import Grid, make_grid
 from netplan.io import rasters, vectors
+from netplan.signal_reports import is_dark
 from netplan.sites import empty_sites, group_cells_into_sites
+from netplan.villages import village_cells
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,6 +52,11 @@ class Layers:
     decisions: pd.DataFrame | None = None  #: reviewer decisions; added sites in grid x, y
     inputs: dict[str, Path] = field(default_factory=dict)
     population_check: dict[str, float] = field(default_factory=dict)
+    access: AccessRates | None = None  #: household internet access per region
+    calibration: pd.DataFrame | None = None  #: per region: gridded, registry, factor
+    #: citizen signal reports, reduced on load to grid ``x``, ``y`` and ``dark`` (nothing
+    #: personal is kept; only aggregates of at least ``reports.min_reports`` leave the engine)
+    reports: pd.DataFrame | None = None
 
     @property
     def population(self) -> np.ndarray:
@@ -58,6 +67,25 @@ class Layers:
     def region(self) -> np.ndarray:
         """Region index per cell, -1 outside every region."""
         return np.asarray(self.data["region"].values)
+
+    @property
+    def urban(self) -> np.ndarray:
+        """Urban (True) or rural class per cell."""
+        return np.asarray(self.data["urban"].values)
+
+    @property
+    def access_rate(self) -> np.ndarray | None:
+        """Share of households with internet per cell (its region and class), or None."""
+        if "access_rate" not in self.data:
+            return None
+        return np.asarray(self.data["access_rate"].values)
+
+    @property
+    def village(self) -> np.ndarray | None:
+        """Village index per cell (-1 none), or None without a villages layer."""
+        if "village" not in self.data:
+            return None
+        return np.asarray(self.data["village"].values)
 
     @property
     def elevation(self) -> np.ndarray | None:
@@ -75,16 +103,17 @@ def read_boundaries(scenario: Scenario) -> gpd.GeoDataFrame:
     kinds = set(gdf.geometry.geom_type)
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise InputError(f"{cfg.boundaries}: boundaries must be polygons, found {sorted(kinds)}")
-    out = gpd.GeoDataFrame(
-        {
-            "name": gdf[cfg.name_field].astype(str),
-            "code": gdf[cfg.code_field].astype(str)
-            if cfg.code_field
-            else gdf[cfg.name_field].astype(str),
-        },
-        geometry=gdf.geometry,
-        crs=gdf.crs,
-    )
+    names = gdf[cfg.name_field].astype(str)
+    columns = {"name": names, "code": gdf[cfg.code_field].astype(str) if cfg.code_field else names}
+    demand = scenario.demand
+    if demand.access_field is not None:
+        vectors.require_columns(gdf, [demand.access_field], cfg.boundaries, "demand.access_field")
+        columns["access_key"] = gdf[demand.access_field].astype(str)
+    if demand.calibrate_to is not None:
+        columns["registry_population"] = registry_population(
+            gdf, demand.calibrate_to, cfg.boundaries
+        )
+    out = gpd.GeoDataFrame(columns, geometry=gdf.geometry, crs=gdf.crs)
     return out.reset_index(drop=True)
 
 
@@ -155,11 +184,34 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
             f"{layers_cfg.population}: no people inside the region's boundaries; check that the "
             "raster covers the region and holds people per cell"
         )
+    calibration = None
+    if "registry_population" in regions.columns:
+        check["before_calibration"] = float(population[region >= 0].sum(dtype=np.float64))
+        calibration = calibrate_population(
+            population,
+            region,
+            regions["registry_population"].to_numpy(dtype=np.float64),
+            regions["name"].tolist(),
+        )
+        logger.info(
+            "population calibrated to %s: factors %.2f to %.2f",
+            scenario.demand.calibrate_to,
+            float(np.nanmin(calibration["factor"])),
+            float(np.nanmax(calibration["factor"])),
+        )
+    demand = scenario.demand
+    urban = urban_class(
+        population,
+        grid.resolution,
+        density_per_km2=demand.urban_density_per_km2,
+        min_population=demand.urban_min_population,
+    )
     xs, ys = grid.coords()
     data = xr.Dataset(
         {
             "population": (("y", "x"), population),
             "region": (("y", "x"), region),
+            "urban": (("y", "x"), urban & (region >= 0)),
         },
         coords={"x": xs, "y": ys},
         attrs={"crs": crs.to_wkt(), "resolution_m": grid.resolution},
@@ -205,7 +257,21 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
     water = vector("water", layers_cfg.water)
     villages = vector("villages", layers_cfg.villages)
     if villages is not None:
-        villages = _with_ids(villages, "id", "V")
+        villages = _village_columns(villages)
+        populated = np.flatnonzero((population > 0) & (region >= 0))
+        cx, cy = grid.cell_centres(populated)
+        data["village"] = (
+            ("y", "x"),
+            village_cells(
+                villages,
+                grid.shape,
+                grid.transform,
+                cx,
+                cy,
+                populated,
+                radius_m=demand.village_radius_m,
+            ),
+        )
     candidates = vector("candidates", layers_cfg.candidates)
     if candidates is not None:
         given = candidates
@@ -216,10 +282,23 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
     if layers_cfg.decisions is not None:
         inputs["layers.decisions"] = layers_cfg.decisions
         decisions = attempt(lambda: _decisions(layers_cfg.decisions or Path(), crs))
+    access = None
     if layers_cfg.household_access is not None:
         table_path = layers_cfg.household_access
         inputs["layers.household_access"] = table_path
-        attempt(lambda: vectors.read_household_access(table_path))
+        keys = regions["access_key"].tolist() if "access_key" in regions.columns else None
+        access = attempt(
+            lambda: join_access(
+                vectors.read_household_access(table_path), regions, table_path, keys=keys
+            )
+        )
+        if access is not None:
+            data["access_rate"] = (("y", "x"), access.rate(region, urban).astype(np.float32))
+    reports = None
+    if layers_cfg.signal_reports is not None:
+        reports_path = layers_cfg.signal_reports
+        inputs["layers.signal_reports"] = reports_path
+        reports = attempt(lambda: _signal_reports(scenario, reports_path, placed))
 
     check["in_regions"] = float(population.sum(dtype=np.float64))
     return Layers(
@@ -237,6 +316,50 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
         decisions=decisions,
         inputs=inputs,
         population_check=check,
+        access=access,
+        calibration=calibration,
+        reports=reports,
+    )
+
+
+def _village_columns(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Villages with ``id`` and ``name`` columns, taken from the usual field names (BPS and
+    Kemendagri tables use ``kode`` and ``nama``)."""
+    lower = {str(c).lower(): c for c in villages.columns}
+    for target, names in (("id", ("id", "kode", "code")), ("name", ("name", "nama"))):
+        if target in villages.columns:
+            continue
+        found = next((lower[n] for n in names if n in lower), None)
+        if found is not None:
+            villages = villages.assign(**{target: villages[found]})
+    villages = _with_ids(villages, "id", "V")
+    if "name" not in villages.columns:
+        villages["name"] = villages["id"]
+    villages["name"] = villages["name"].astype(str)
+    return villages
+
+
+def _signal_reports(
+    scenario: Scenario,
+    path: Path,
+    placed: Callable[[gpd.GeoDataFrame, Path, str], gpd.GeoDataFrame],
+) -> pd.DataFrame:
+    """Reports reduced to grid coordinates and a dark flag; everything else is dropped."""
+    table = vectors.read_signal_reports(path)
+    dark = is_dark(table, scenario.reports.dark_below_dbm)
+    points = gpd.GeoDataFrame(
+        {"dark": dark},
+        geometry=gpd.points_from_xy(table["lon"], table["lat"]),
+        crs="EPSG:4326",
+    )
+    del table
+    points = placed(points, path, "signal_reports")
+    return pd.DataFrame(
+        {
+            "x": points.geometry.x.to_numpy(),
+            "y": points.geometry.y.to_numpy(),
+            "dark": points["dark"].to_numpy(dtype=bool),
+        }
     )
 
 

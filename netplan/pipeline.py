@@ -20,10 +20,23 @@ from scipy import sparse
 from netplan.backhaul.network import BackhaulOptions, backhaul_options
 from netplan.candidates import candidate_sites
 from netplan.config import Scenario
-from netplan.demand import BlankSpots, Coverage, existing_coverage, find_blank_spots
+from netplan.demand import (
+    BlankSpots,
+    Coverage,
+    DemandWeights,
+    demand_weights,
+    existing_coverage,
+    find_blank_spots,
+)
 from netplan.errors import InfeasibleError, InputError
 from netplan.layers import Layers, load_layers
-from netplan.optimize.problem import CoverageProblem, Design, merge_rows
+from netplan.optimize.problem import (
+    CoverageProblem,
+    Design,
+    RegionRules,
+    VillageGoal,
+    merge_rows,
+)
 from netplan.optimize.solver import Solution, SolverSettings, solve
 from netplan.radio.coverage import (
     CoverageModel,
@@ -32,6 +45,8 @@ from netplan.radio.coverage import (
     coverage_model,
     finite_or_none,
 )
+from netplan.signal_reports import ReportEvidence, report_evidence
+from netplan.villages import Villages, village_status
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +77,14 @@ class Analysis:
     coverage_before: Coverage
     blank: BlankSpots
     timings: Timings
+    #: per blank cell: people, households and unconnected households (reports' boost not
+    #: applied: these are what the summary counts)
+    weights: DemandWeights | None = None
+    #: per blank cell: what the objective maximises (``demand.weight``, times the reports'
+    #: ``weight`` where citizen reports confirm the blank spot)
+    objective_weight: np.ndarray | None = None
+    evidence: ReportEvidence | None = None
+    villages: Villages | None = None  #: village membership and signal before
 
 
 @dataclass(frozen=True)
@@ -104,9 +127,61 @@ def analyze(scenario: Scenario, *, timings: Timings | None = None) -> Analysis:
     model = coverage_model(scenario, layers.grid, layers.elevation)
     with timings.stage("existing coverage"):
         before = existing_coverage(scenario, layers, model)
+    evidence = None
+    if layers.reports is not None:
+        with timings.stage("signal reports"):
+            evidence = _evidence(scenario, layers, before)
+        if scenario.reports.disputed_as_blank and evidence.disputed_cells.size:
+            covered = before.covered.copy()
+            strength = before.strength.copy()
+            covered.ravel()[evidence.disputed_cells] = False
+            strength.ravel()[evidence.disputed_cells] = np.nan
+            logger.info(
+                "signal reports: %d populated cells the model calls covered count as blank",
+                evidence.disputed_cells.size,
+            )
+            before = Coverage(covered=covered, strength=strength)
     with timings.stage("blank spots"):
         blank = find_blank_spots(layers, before, min_population=scenario.demand.min_population)
-    return Analysis(scenario, layers, model, before, blank, timings)
+    access = layers.access_rate
+    weights = demand_weights(
+        scenario.demand,
+        blank.population,
+        access.ravel()[blank.cells] if access is not None else None,
+    )
+    objective_weight = weights.of(scenario.demand.weight).copy()
+    if evidence is not None and scenario.reports.weight != 1.0 and evidence.dark_cells.size:
+        boosted = np.isin(blank.cells, evidence.dark_cells)
+        objective_weight[boosted] *= scenario.reports.weight
+    villages = village_status(layers, before.covered, share=scenario.demand.village_share)
+    return Analysis(
+        scenario,
+        layers,
+        model,
+        before,
+        blank,
+        timings,
+        weights=weights,
+        objective_weight=objective_weight,
+        evidence=evidence,
+        villages=villages,
+    )
+
+
+def _evidence(scenario: Scenario, layers: Layers, before: Coverage) -> ReportEvidence:
+    reports = layers.reports
+    assert reports is not None
+    return report_evidence(
+        reports["x"].to_numpy(),
+        reports["y"].to_numpy(),
+        reports["dark"].to_numpy(dtype=bool),
+        layers.grid,
+        layers.population,
+        before.covered,
+        layers.region,
+        k=scenario.reports.min_reports,
+        cell_m=scenario.reports.cell_m,
+    )
 
 
 def build_options(analysis: Analysis) -> Options:
@@ -193,16 +268,66 @@ def build_options(analysis: Analysis) -> Options:
 def build_problem(analysis: Analysis, options: Options) -> CoverageProblem:
     """The optimisation problem, with demand cells served by the same options merged."""
     scenario, blank, layers = analysis.scenario, analysis.blank, analysis.layers
-    cover, demand, _ = merge_rows(
-        options.cell_cover(blank.cells.size), blank.population, seed=scenario.solver.seed
+    fairness, objective = scenario.fairness, scenario.objective
+    with_rules = (
+        fairness.min_region_coverage is not None or fairness.max_region_budget_share is not None
     )
+    goal = analysis.villages if objective.maximise == "villages" else None
+    cell_region = layers.region.ravel()[blank.cells].astype(np.int64)
+    key = np.zeros(blank.cells.size, dtype=np.int64)
+    if with_rules:
+        key = cell_region + 1
+    if goal is not None:
+        key = key * (goal.count + 1) + goal.of_cell(blank.cells) + 1
+    weight = (
+        analysis.objective_weight if analysis.objective_weight is not None else blank.population
+    )
+    cover, demand, row_of_cell = merge_rows(
+        options.cell_cover(blank.cells.size),
+        weight,
+        seed=scenario.solver.seed,
+        key=key if (with_rules or goal is not None) else None,
+    )
+    served = row_of_cell >= 0
+    m = cover.shape[0]
+    people = np.bincount(row_of_cell[served], weights=blank.population[served], minlength=m)
+
+    def per_row(values: np.ndarray) -> np.ndarray:
+        out = np.full(m, -1, dtype=np.int64)
+        out[row_of_cell[served]] = values[served]  # equal within a row: it is in the key
+        return out
+
     table = options.table
-    objective = scenario.objective
     target = None
     if objective.target_coverage is not None:
         total = float(layers.population.sum(dtype=np.float64))
         before = float(layers.population[analysis.coverage_before.covered].sum(dtype=np.float64))
         target = max(0.0, objective.target_coverage * total - before)
+    rules = None
+    if with_rules:
+        pop = layers.population.astype(np.float64)
+        region = layers.region
+        inside = region >= 0
+        n = len(layers.regions)
+        covered = inside & analysis.coverage_before.covered
+        site_cells = layers.grid.flat_index(
+            options.sites["x"].to_numpy(), options.sites["y"].to_numpy()
+        )
+        site_region = np.where(
+            site_cells >= 0, region.ravel()[np.maximum(site_cells, 0)], -1
+        ).astype(np.int64)
+        rules = RegionRules(
+            row_region=per_row(cell_region),
+            site_region=site_region,
+            population=np.bincount(region[inside], weights=pop[inside], minlength=n),
+            before=np.bincount(region[covered], weights=pop[covered], minlength=n),
+            min_share=fairness.min_region_coverage,
+            budget_share=fairness.max_region_budget_share,
+            names=tuple(layers.regions["name"].astype(str)),
+        )
+    villages = None
+    if goal is not None:
+        villages = VillageGoal(row_village=per_row(goal.of_cell(blank.cells)), need=goal.need)
     problem = CoverageProblem(
         forced=_forced(analysis, options),
         demand=demand,
@@ -215,6 +340,9 @@ def build_problem(analysis: Analysis, options: Options) -> CoverageProblem:
         target=target,
         network=options.backhaul.network if options.backhaul is not None else None,
         bandwidth_mbps=table["bandwidth_mbps"].to_numpy(dtype=np.float64),
+        people=people,
+        rules=rules,
+        villages=villages,
     )
     return problem
 

@@ -9,10 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from netplan.config import Scenario
 from netplan.demand import Coverage
-from netplan.evaluate import plan_tables, population_figures, region_table
+from netplan.evaluate import (
+    access_calibration,
+    extended_figures,
+    plan_tables,
+    population_figures,
+    region_table,
+)
 from netplan.io.outputs import sha256_file
 from netplan.io.runs import coverage_raster, write_run
 from netplan.manifest import build_manifest, describe_inputs
@@ -20,6 +27,14 @@ from netplan.pipeline import Analysis, PlanResult, Timings, analyze, plan
 from netplan.report.run_map import review_map_html
 
 logger = logging.getLogger(__name__)
+
+#: the contract's analysis keys (DESIGN §4): population, ``*_before`` and regions
+ANALYSIS_KEYS = (
+    "population_total",
+    "population_covered_before",
+    "coverage_before_pct",
+    "regions",
+)
 
 
 def _inputs(analysis: Analysis) -> dict[str, dict[str, str]]:
@@ -36,7 +51,12 @@ def run_analysis(scenario: Scenario, *, out_dir: Path | None = None) -> tuple[Pa
     figures = population_figures(analysis, None)
     for region in figures["regions"]:
         del region["coverage_after_pct"]  # no plan, no "after"
-    summary = {"scenario": scenario.name, "currency": scenario.currency, **figures}
+    summary = {
+        "scenario": scenario.name,
+        "currency": scenario.currency,
+        **{k: figures[k] for k in ANALYSIS_KEYS},
+        **extended_figures(analysis, figures),
+    }
     with timings.stage("write outputs"):
         html = review_map_html(analysis, summary=summary)
         manifest = build_manifest(
@@ -54,8 +74,23 @@ def run_analysis(scenario: Scenario, *, out_dir: Path | None = None) -> tuple[Pa
             map_html=html,
             blank_spots=analysis.blank.areas,
             coverage_before=_raster(analysis, analysis.coverage_before),
+            evidence=_evidence_layers(analysis),
         )
     return out, summary
+
+
+def _evidence_layers(analysis: Analysis) -> dict[str, Any]:
+    """Extra files for the inputs that have them: published citizen-report blocks (only
+    blocks of at least ``reports.min_reports`` reports) and the access calibration table."""
+    out: dict[str, Any] = {}
+    if analysis.evidence is not None:
+        out["signal_reports.geojson"] = analysis.evidence.blocks
+    if analysis.layers.access is not None:
+        rows = access_calibration(analysis)
+        out["access_calibration.csv"] = pd.DataFrame(
+            [{**r, "regions": "; ".join(r["regions"])} for r in rows]
+        )
+    return out
 
 
 def run_plan(
@@ -120,6 +155,7 @@ def run_plan(
             hotspots=tables.hotspots,
             links=tables.links,
             villages=tables.villages,
+            evidence=_evidence_layers(analysis),
         )
     return out, tables.summary, result
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from netplan.errors import ConfigError
 
@@ -132,8 +133,12 @@ def write_kml(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
         )
 
 
-def write_csv(path: Path, gdf: gpd.GeoDataFrame) -> None:
-    """A table with lon/lat columns instead of geometry (spreadsheets, partners' tools)."""
+def write_csv(path: Path, gdf: gpd.GeoDataFrame | pd.DataFrame) -> None:
+    """A table with lon/lat columns instead of geometry (spreadsheets, partners' tools);
+    a plain table as it is."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        gdf.to_csv(path, index=False)
+        return
     ll = gdf.to_crs("EPSG:4326")
     table = ll.drop(columns="geometry").assign(
         lon=ll.geometry.x.round(6), lat=ll.geometry.y.round(6)

@@ -58,12 +58,14 @@ def write_run(
     hotspots: gpd.GeoDataFrame | None = None,
     links: gpd.GeoDataFrame | None = None,
     villages: gpd.GeoDataFrame | None = None,
+    evidence: dict[str, Any] | None = None,
 ) -> Path:
     """Write every output file into ``out_dir``, replacing it only when all are written.
 
     Without the plan's tables (``sites``, ``hotspots``, ``links``, ``regions`` and
     ``coverage_after``) this is an analysis run: no plan files. Coverage rasters come as
-    (array, nodata) from :func:`coverage_raster`.
+    (array, nodata) from :func:`coverage_raster`. ``evidence`` maps extra file names to
+    tables: ``.geojson`` for GeoDataFrames, ``.csv`` for plain tables.
     """
     with atomic_dir(out_dir) as tmp:
         write_json(tmp / "summary.json", summary)
@@ -96,6 +98,11 @@ def write_run(
                     "regions": regions,
                 },
             )
+        for name, frame in (evidence or {}).items():
+            if name.endswith(".geojson"):
+                write_geojson(tmp / name, frame)
+            else:
+                write_csv(tmp / name, frame)
         (tmp / "map.html").write_text(map_html, encoding="utf-8")
         write_json(tmp / "manifest.json", manifest)
     logger.info("wrote %s", out_dir)

@@ -231,3 +231,152 @@ def read_decisions(path: Path) -> pd.DataFrame:
                 i = int(values.index[values.isna()][0])
                 raise InputError(f"{path}: line {i + 2}: an added site needs a numeric {col}")
     return df
+
+
+_TIME_NAMES = (
+    "time",
+    "timestamp",
+    "datetime",
+    "date",
+    "waktu",
+    "tanggal",
+    "reported_at",
+    "created",
+)
+_DBM_NAMES = ("signal_dbm", "rsrp", "rsrp_dbm", "dbm", "rssi")
+_STATUS_NAMES = ("status", "report", "signal", "type", "kind", "kondisi")
+#: status values (lower-case, stripped) meaning the reporter had no usable signal; "weak"
+#: counts as dark because the planner cares about usable signal, not any bar at all
+_STATUS_DARK = (
+    "no_signal",
+    "no signal",
+    "nosignal",
+    "none",
+    "dark",
+    "no service",
+    "no_service",
+    "weak",
+    "weak signal",
+    "weak_signal",
+    "lemah",
+    "sinyal lemah",
+    "tidak ada sinyal",
+    "tidak ada",
+    "blank",
+    "0",
+    "false",
+)
+_STATUS_SIGNAL = ("signal", "ok", "good", "1", "true", "ada sinyal", "ada")
+
+
+def _given(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Values as stripped text, and which of them are filled in (not NaN, not blank)."""
+    text = values.astype("string").str.strip()
+    return text, (text.notna() & (text != "")).to_numpy(dtype=bool)
+
+
+def read_signal_reports(path: Path) -> pd.DataFrame:
+    """Citizen signal reports: ``lon``, ``lat``, ``time`` (UTC), ``signal_dbm``, ``no_signal``.
+
+    Only these five columns leave the reader: names, phone numbers, NIK, e-mail, free text
+    and every other column are dropped here and never kept, and only the dropped column
+    *names* are logged. A row is a "no signal" complaint unless a status column (status,
+    report, signal, type, kind, kondisi) says otherwise; a measured-signal column (signal_dbm,
+    rsrp, rsrp_dbm, dbm, rssi) is kept as ``signal_dbm`` and the dark threshold is applied
+    later. Times without a zone are taken as UTC.
+    """
+    what = "signal_reports"
+    df = read_table(path, what)
+    cols = {c.lower(): c for c in df.columns}
+    lon = next((cols[n] for n in _LON_NAMES if n in cols), None)
+    lat = next((cols[n] for n in _LAT_NAMES if n in cols), None)
+    if lon is None or lat is None:
+        raise InputError(
+            f"{path}: {what} CSV needs longitude and latitude columns "
+            f"(one of {_LON_NAMES} and one of {_LAT_NAMES}); found {list(df.columns)}"
+        )
+    points = _points_from_csv(df[[lon, lat]], path, what)
+    time_col = next((cols[n] for n in _TIME_NAMES if n in cols), None)
+    dbm_col = next((cols[n] for n in _DBM_NAMES if n in cols), None)
+    status_col = next((cols[n] for n in _STATUS_NAMES if n in cols), None)
+    n = len(df)
+    out = pd.DataFrame(
+        {
+            "lon": points.geometry.x.to_numpy(dtype=float),
+            "lat": points.geometry.y.to_numpy(dtype=float),
+            "time": pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]"),
+            "signal_dbm": np.full(n, np.nan),
+            "no_signal": np.ones(n, dtype=bool),
+        }
+    )
+
+    if time_col is not None:
+        text, present = _given(df[time_col])
+        parsed = pd.to_datetime(
+            text.where(present), errors="coerce", utc=True, format="ISO8601"
+        ).astype("datetime64[ns, UTC]")
+        bad = present & parsed.isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{path}: line {i + 2}, column {time_col!r} = {text.iat[i]!r} is not a date/time; "
+                "write it as ISO 8601, e.g. 2024-03-01 or 2024-03-01T14:30:00+07:00"
+            )
+        out["time"] = parsed.to_numpy()
+    measured = np.zeros(n, dtype=bool)
+    if dbm_col is not None:
+        text, present = _given(df[dbm_col])
+        values = pd.to_numeric(text.where(present), errors="coerce").to_numpy(dtype=float)
+        bad = present & (np.isnan(values) | (values > 0) | (values < -200))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{path}: line {i + 2}, column {dbm_col!r} = {text.iat[i]!r}: signal must be a "
+                "number in dBm from -200 to 0 (e.g. -105); leave it empty when not measured"
+            )
+        out["signal_dbm"] = values
+        measured = ~np.isnan(values)
+        out["no_signal"] = False
+    if status_col is not None:
+        text, present = _given(df[status_col])
+        norm = (
+            text.str.lower()
+            .str.replace(r"\.0$", "", regex=True)
+            .str.replace(r"\s+", " ", regex=True)
+        )
+        dark = norm.isin(_STATUS_DARK).to_numpy(dtype=bool)
+        ok = norm.isin(_STATUS_SIGNAL).to_numpy(dtype=bool)
+        bad = present & ~dark & ~ok
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{path}: line {i + 2}, column {status_col!r} = {text.iat[i]!r} is not a known "
+                f"status; use one of {', '.join(_STATUS_DARK)} (no signal) or "
+                f"{', '.join(_STATUS_SIGNAL)} (signal)"
+            )
+        empty = ~present & ~measured
+        if empty.any():
+            i = int(np.flatnonzero(empty)[0])
+            raise InputError(
+                f"{path}: line {i + 2}: {status_col!r} is empty"
+                + (f" and so is {dbm_col!r}" if dbm_col is not None else "")
+                + "; say whether there was signal or remove the row"
+            )
+        out["no_signal"] = dark
+    elif dbm_col is not None and not measured.all():
+        i = int(np.flatnonzero(~measured)[0])
+        raise InputError(
+            f"{path}: line {i + 2}: {dbm_col!r} is empty and there is no status column; "
+            "fill in the measurement or remove the row"
+        )
+    kept = [c for c in (lon, lat, time_col, dbm_col, status_col) if c is not None]
+    dropped = [str(c) for c in df.columns if c not in kept]
+    if dropped:
+        logger.info(
+            "%s: kept coordinates, time and signal; dropped %d other column%s (%s)",
+            what,
+            len(dropped),
+            "" if len(dropped) == 1 else "s",
+            ", ".join(dropped),
+        )
+    return out

@@ -57,28 +57,53 @@ def greedy(problem: CoverageProblem) -> Design:
             selected[j] = True
             used_group[g] = True
             spent += float(cost[j])
-    covered, _ = problem.value(selected)
-    while True:
-        if problem.target is not None and covered >= problem.target:
-            break
-        if net is not None and net.satellite_capacity_mbps is not None:
-            # satellite is an option only while the shared capacity lasts
-            bw = problem.bandwidth_mbps if problem.bandwidth_mbps is not None else 0.0
-            cost = np.where(bw <= room, with_sat, no_sat)
-        gains = _gains(problem, _levels(problem, selected))
-        open_ = ~selected & ~used_group[problem.group] & (spent + cost <= budget + 1e-9)
-        open_ &= (gains > 1e-12) & np.isfinite(cost)
-        if not open_.any():
-            break
-        ratio = np.where(open_, gains / np.maximum(cost, 1e-9), -np.inf)
-        j = int(np.argmax(ratio))
-        selected[j] = True
-        used_group[problem.group[j]] = True
-        spent += float(cost[j])
-        if net is not None and net.satellite_capacity_mbps is not None and cost[j] < no_sat[j]:
-            room -= float(problem.bandwidth_mbps[j]) if problem.bandwidth_mbps is not None else 0.0
-        covered, _ = problem.value(selected)
-    if problem.budget is not None and problem.forced is None:
+    rules = problem.rules
+    option_region = (
+        rules.site_region[problem.group] if rules is not None else np.full(n, -1, dtype=np.int64)
+    )
+    region_spent = np.zeros(rules.n_regions + 1 if rules is not None else 1)
+    cap = np.inf
+    if rules is not None and rules.budget_share is not None and problem.budget is not None:
+        cap = rules.budget_share * problem.budget
+    floor = rules.floor if rules is not None else None
+    # first bring every region to its floor (cheapest people in short regions first), then
+    # spend the rest on the objective
+    phases = ["floor", "objective"] if floor is not None else ["objective"]
+    for phase in phases:
+        while True:
+            reached = phase == "objective" and problem.target is not None
+            if reached and problem.people_covered(selected) >= (problem.target or 0.0):
+                break
+            if net is not None and net.satellite_capacity_mbps is not None:
+                # satellite is an option only while the shared capacity lasts
+                bw = problem.bandwidth_mbps if problem.bandwidth_mbps is not None else 0.0
+                cost = np.where(bw <= room, with_sat, no_sat)
+            if phase == "floor":
+                assert floor is not None and rules is not None
+                short = floor - problem.region_gain(selected) > 1e-6
+                if not short.any():
+                    break
+                towers, _ = problem.row_levels(selected)
+                need = problem.row_people * (~towers & (rules.row_region >= 0))
+                need = need * short[np.maximum(rules.row_region, 0)]
+                gains = np.where(problem.is_wifi, 0.0, problem.cover.T @ need)
+            else:
+                gains = _gains(problem, _levels(problem, selected))
+            open_ = ~selected & ~used_group[problem.group] & (spent + cost <= budget + 1e-9)
+            open_ &= (gains > 1e-12) & np.isfinite(cost)
+            open_ &= region_spent[option_region] + cost <= cap + 1e-6
+            if not open_.any():
+                break
+            ratio = np.where(open_, gains / np.maximum(cost, 1e-9), -np.inf)
+            j = int(np.argmax(ratio))
+            selected[j] = True
+            used_group[problem.group[j]] = True
+            spent += float(cost[j])
+            region_spent[option_region[j]] += float(cost[j])
+            if net is not None and net.satellite_capacity_mbps is not None and cost[j] < no_sat[j]:
+                bw_j = problem.bandwidth_mbps[j] if problem.bandwidth_mbps is not None else 0.0
+                room -= float(bw_j)
+    if problem.budget is not None and problem.forced is None and rules is None:
         single = _best_single(problem, cost)
         if single is not None and _score(problem, single) > _score(problem, selected):
             selected = single

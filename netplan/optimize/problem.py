@@ -29,6 +29,58 @@ class Design:
 
 
 @dataclass(frozen=True)
+class RegionRules:
+    """Fairness across regions: coverage floors and a cap on any one region's spend.
+
+    A region's spend is its sites' equipment plus the links and satellite terminals that
+    feed them.
+    """
+
+    row_region: np.ndarray  #: (m,) region of each demand row (-1: outside every region)
+    site_region: np.ndarray  #: (g,) region of each site (-1: outside)
+    population: np.ndarray  #: (r,) people per region
+    before: np.ndarray  #: (r,) people per region covered before any new site
+    #: every region reaches this share of its people covered (None: no floor)
+    min_share: float | None = None
+    #: no region's spend above this share of the budget (of the total spend in target mode)
+    budget_share: float | None = None
+    names: tuple[str, ...] = ()  #: region names, for messages
+
+    def name(self, r: int) -> str:
+        return self.names[r] if r < len(self.names) else f"region {r}"
+
+    @property
+    def n_regions(self) -> int:
+        return int(self.population.size)
+
+    @property
+    def floor(self) -> np.ndarray | None:
+        """(r,) people each region must still gain to reach its floor (None: no floor)."""
+        if self.min_share is None:
+            return None
+        return np.maximum(self.min_share * self.population - self.before, 0.0)
+
+    def shares(self, gain: np.ndarray) -> np.ndarray:
+        """Coverage share per region after gaining ``gain`` people (NaN where nobody lives)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.population > 0, (self.before + gain) / self.population, np.nan)
+
+
+@dataclass(frozen=True)
+class VillageGoal:
+    """Count villages that gain signal: a village gains it when the people newly covered in
+    it reach ``need`` (what its ``village_share`` of people still lacks)."""
+
+    row_village: np.ndarray  #: (m,) village of each demand row (-1: none)
+    need: np.ndarray  #: (v,) people still to cover; inf for villages that already have signal
+
+    @property
+    def open(self) -> np.ndarray:
+        """Villages that can still gain signal."""
+        return np.isfinite(self.need)
+
+
+@dataclass(frozen=True)
 class CoverageProblem:
     """Maximal covering within a budget, or least cost to a coverage target."""
 
@@ -43,6 +95,11 @@ class CoverageProblem:
     network: Network | None = None
     bandwidth_mbps: np.ndarray | None = None  #: (n,) backhaul each option needs
     forced: np.ndarray | None = None  #: per site: 1 must be built, 0 must not, -1 free
+    #: (m,) people per row when ``demand`` weighs something else (households); target mode,
+    #: region floors and villages count people
+    people: np.ndarray | None = None
+    rules: RegionRules | None = None
+    villages: VillageGoal | None = None
 
     def __post_init__(self) -> None:
         m, n = self.cover.shape
@@ -57,6 +114,56 @@ class CoverageProblem:
                 raise ValueError("a network needs bandwidth_mbps per option")
             if self.network.n_sites != self.n_groups:
                 raise ValueError("the network's sites must be the problem's groups")
+
+    @property
+    def row_people(self) -> np.ndarray:
+        return self.demand if self.people is None else self.people
+
+    def people_covered(self, selected: np.ndarray) -> float:
+        towers, _ = self.row_levels(selected)
+        return float(self.row_people[towers].sum())
+
+    def region_gain(self, selected: np.ndarray) -> np.ndarray:
+        """People newly covered per region (needs ``rules``)."""
+        assert self.rules is not None
+        towers, _ = self.row_levels(selected)
+        r = self.rules.row_region
+        mine = towers & (r >= 0)
+        return np.bincount(r[mine], weights=self.row_people[mine], minlength=self.rules.n_regions)
+
+    def region_spend(self, design: Design) -> np.ndarray:
+        """Money per region: its sites' options, and the links and satellites feeding them."""
+        assert self.rules is not None
+        site_region = self.rules.site_region
+        n = self.rules.n_regions
+        spend = np.zeros(n + 1)  # last slot: outside every region
+        sel = np.asarray(design.selected, dtype=bool)
+        region_of = np.where(site_region >= 0, site_region, n)
+        np.add.at(spend, region_of[self.group[sel]], self.cost[sel])
+        if self.network is not None:
+            net = self.network
+            if design.arcs.size:
+                np.add.at(spend, region_of[net.head[design.arcs]], net.cost[design.arcs])
+            if design.satellite.size:
+                sat = np.asarray(design.satellite, dtype=bool)
+                np.add.at(spend, region_of[sat], net.satellite_cost[sat])
+        return spend[:n]
+
+    def villages_gained(self, selected: np.ndarray) -> int:
+        """Villages that gain signal (needs ``villages``)."""
+        assert self.villages is not None
+        towers, _ = self.row_levels(selected)
+        v = self.villages.row_village
+        mine = towers & (v >= 0)
+        need = self.villages.need
+        got = np.bincount(v[mine], weights=self.row_people[mine], minlength=need.size)
+        return int(np.sum(self.villages.open & (got >= need - 1e-9)))
+
+    @property
+    def tie_weight(self) -> float:
+        """Village mode: weight of demand in the objective, small enough that the whole
+        demand is worth less than one village (villages first, then demand)."""
+        return 1.0 / (float(self.demand.sum()) + 1.0)
 
     @property
     def n_groups(self) -> int:
@@ -108,6 +215,9 @@ class CoverageProblem:
         if self.target is not None:
             return self.total_cost(design)
         covered, wifi = self.value(design.selected)
+        if self.villages is not None:
+            tie = self.tie_weight * (covered + self.wifi_weight * wifi)
+            return self.villages_gained(design.selected) + tie
         return covered + self.wifi_weight * wifi
 
     def violations(self, design: Design, *, tol: float = 1e-6) -> list[str]:
@@ -123,9 +233,19 @@ class CoverageProblem:
         if self.budget is not None and self.total_cost(design) > self.budget * (1 + tol) + tol:
             out.append("over budget")
         if self.target is not None:
-            covered, _ = self.value(sel)
+            covered = self.people_covered(sel)
             if covered < self.target * (1 - tol) - tol:
                 out.append("target not reached")
+        rules = self.rules
+        if rules is not None and rules.floor is not None:
+            short = rules.floor - self.region_gain(sel)
+            if np.any(short > tol * np.maximum(rules.floor, 1.0) + tol):
+                out.append(f"region {int(np.argmax(short))} below its coverage floor")
+        if rules is not None and rules.budget_share is not None:
+            spend = self.region_spend(design)
+            whole = self.budget if self.budget is not None else self.total_cost(design)
+            if spend.size and spend.max() > rules.budget_share * whole * (1 + tol) + tol:
+                out.append(f"region {int(np.argmax(spend))} over its share of the budget")
         if self.network is not None:
             out += self.network.violations(
                 self.built(sel), self.site_mbps(sel), design.arcs, design.satellite
@@ -140,12 +260,15 @@ class CoverageProblem:
         usable = ~self.is_wifi
         if feedable_only and self.network is not None:
             usable &= self.network.feedable()[self.group]
-        covered, _ = self.value(usable)
-        return covered
+        return self.people_covered(usable)
 
 
 def merge_rows(
-    cell_cover: sparse.csr_matrix, weight: np.ndarray, *, seed: int = 0
+    cell_cover: sparse.csr_matrix,
+    weight: np.ndarray,
+    *,
+    seed: int = 0,
+    key: np.ndarray | None = None,
 ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
     """Merge demand cells served by identical option sets (lossless), drop unserved cells.
 
@@ -155,6 +278,9 @@ def merge_rows(
         (cells, options) 0/1 matrix.
     weight
         People per cell.
+    key
+        Optional int per cell; only cells with equal keys merge (e.g. the region, so
+        per-region constraints stay exact).
 
     Returns
     -------
@@ -174,7 +300,9 @@ def merge_rows(
     keys = rng.integers(1, np.iinfo(np.int64).max, size=(2, max(n, 1)), dtype=np.int64)
     nnz_per_row = np.diff(csr.indptr)
     served = nnz_per_row > 0
-    h = np.zeros((cells, 3), dtype=np.int64)
+    h = np.zeros((cells, 4), dtype=np.int64)
+    if key is not None:
+        h[:, 3] = np.asarray(key, dtype=np.int64)
     if csr.nnz:
         starts = csr.indptr[:-1][served]
         for k in range(2):

@@ -100,6 +100,7 @@ def solve(
                 f"candidate that backhaul can reach together covers only {reachable:,.0f}",
                 reachable=reachable,
             )
+    _check_floors_reachable(problem)
     hint = greedy(problem)
     if problem.forced is not None and not problem.feasible(hint) and problem.budget is not None:
         raise InfeasibleError(
@@ -149,6 +150,8 @@ def solve(
             bound = float(obj.Value()) * unit
         # keep the better of the solver's answer and the greedy one (time limits can bite)
         problems = problem.violations(found)
+        if problems and not problem.feasible(hint):
+            _no_fair_plan(problem, settings, proven=False)
         if problems:
             logger.warning("solver answer rejected (%s); using the greedy plan", problems[0])
         if problems or _worse(problem, found, hint, maximise):
@@ -163,8 +166,8 @@ def solve(
             per_site_objective=baseline,
             stopped_by_time=_out_of_time(settings, start),
         )
-    if status == pywraplp.Solver.INFEASIBLE:  # pragma: no cover - ruled out above
-        raise InfeasibleError("the solver proved the model infeasible")
+    if status == pywraplp.Solver.INFEASIBLE or not problem.feasible(hint):
+        _no_fair_plan(problem, settings, proven=status == pywraplp.Solver.INFEASIBLE)
     logger.warning("solver returned no solution in time; using the greedy plan")
     unit = 1.0 if maximise else model.money_unit
     bound = float(obj.BestBound()) * unit if status == pywraplp.Solver.NOT_SOLVED else math.nan
@@ -173,6 +176,86 @@ def solve(
         per_site_objective=baseline,
         stopped_by_time=_out_of_time(settings, start),
     )
+
+
+def _check_floors_reachable(problem: CoverageProblem) -> None:
+    """Refuse coverage floors that every candidate together could not reach."""
+    rules = problem.rules
+    floor = None if rules is None else rules.floor
+    if rules is None or floor is None:
+        return
+    usable = ~problem.is_wifi
+    if problem.network is not None:
+        usable &= problem.network.feedable()[problem.group]
+    most = problem.region_gain(usable)
+    short = np.flatnonzero(most < floor - 1e-6)
+    if short.size:
+        shares = rules.shares(most)
+        worst = sorted(short.tolist(), key=lambda r: shares[r])
+        named = ", ".join(f"{rules.name(r)} at most {100 * shares[r]:.1f}%" for r in worst[:5])
+        best = float(np.nanmin(shares))
+        raise InfeasibleError(
+            f"fairness.min_region_coverage {rules.min_share:.0%} cannot be reached in every "
+            f"region even with every candidate built: {named}; the highest floor any plan "
+            f"can reach is {100 * best:.1f}% (add candidates there, or lower the floor to at "
+            f"most {best:.3f})"
+        )
+
+
+def best_floor(problem: CoverageProblem, settings: SolverSettings) -> tuple[float, float]:
+    """(achieved, upper bound) of the highest coverage share every region can reach within
+    the budget: max t s.t. each region's covered share ≥ t (the other rules kept)."""
+    rules = problem.rules
+    assert rules is not None and problem.budget is not None
+    relaxed = replace(problem, rules=replace(rules, min_share=None), villages=None)
+    solver = _scip(settings)
+    model = _Model(solver, relaxed)
+    obj = solver.Objective()
+    obj.Clear()
+    t = solver.NumVar(0.0, 1.0, "t")
+    for r in np.flatnonzero(rules.population > 0).tolist():
+        ct = solver.Constraint(-float(rules.before[r]), solver.infinity())  # before + Σ ≥ P t
+        ct.SetCoefficient(t, -float(rules.population[r]))
+        for i, y in model.y.items():
+            if rules.row_region[i] == r:
+                ct.SetCoefficient(y, float(relaxed.row_people[i]))
+    obj.SetCoefficient(t, 1.0)
+    obj.SetMaximization()
+    solver.SetTimeLimit(int(max(settings.time_limit_s, 1.0) * 1000))
+    status = solver.Solve()
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return 0.0, 1.0
+    return float(t.solution_value()), float(obj.BestBound())
+
+
+def _no_fair_plan(problem: CoverageProblem, settings: SolverSettings, *, proven: bool) -> None:
+    """Raise InfeasibleError saying why no plan met the rules, and what is achievable."""
+    rules = problem.rules
+    if rules is None or problem.budget is None:
+        raise InfeasibleError(
+            "the solver found no plan that meets every rule"
+            + ("" if proven else " within its limits (raise solver.time_limit_s)")
+        )
+    parts = []
+    if rules.min_share is not None:
+        reached, bound = best_floor(problem, settings)
+        parts.append(
+            f"within the budget, the highest coverage floor every region can reach is "
+            f"{100 * reached:.1f}% (proven at most {100 * bound:.1f}%), below "
+            f"fairness.min_region_coverage {100 * rules.min_share:.1f}%; raise objective.budget "
+            f"or lower the floor to at most {reached:.3f}"
+        )
+    if rules.budget_share is not None:
+        parts.append(
+            f"fairness.max_region_budget_share {rules.budget_share:.0%} limits each region's "
+            "spend; raising it leaves more room"
+        )
+    verdict = (
+        "no plan meets the fairness rules"
+        if proven
+        else ("the solver found no plan meeting the fairness rules within its limits")
+    )
+    raise InfeasibleError(f"{verdict}: " + "; ".join(parts))
 
 
 def _out_of_time(settings: SolverSettings, start: float) -> bool:
@@ -250,19 +333,24 @@ class _Model:
         self.mbps_unit = float(bw.max()) if bw is not None and bw.size else 1.0
         mu = self.money_unit
         self.x = [solver.BoolVar(f"x{j}") for j in range(problem.n_options)]
+        self._rows()
         obj = solver.Objective()
         # the money line: budget (max coverage) or objective (min cost, in money units)
         money = solver.Constraint(-inf, float(problem.budget or 0.0) / mu) if maximise else obj
+        self.spend: list[tuple[pywraplp.Variable, float, int]] = []  # (var, money, site)
         for j, var in enumerate(self.x):
             money.SetCoefficient(var, float(problem.cost[j]) / mu)
-        if floor is not None:  # second phase: the coverage found is a floor, cost the objective
-            self._coverage(solver.Constraint(floor, inf), with_wifi=True)
+            self.spend.append((var, float(problem.cost[j]) / mu, int(problem.group[j])))
+        if floor is not None:  # second phase: the value found is a floor, cost the objective
+            self._value(solver.Constraint(floor, inf))
             for j, var in enumerate(self.x):
                 obj.SetCoefficient(var, float(problem.cost[j]) / mu)
         elif maximise:
-            self._coverage(obj, with_wifi=True)
+            self._value(obj)
         else:
-            self._coverage(solver.Constraint(float(problem.target or 0.0), inf), with_wifi=False)
+            target = solver.Constraint(float(problem.target or 0.0), inf)
+            for i, y in self.y.items():
+                target.SetCoefficient(y, float(problem.row_people[i]))
         members = [np.flatnonzero(problem.group == g) for g in range(problem.n_groups)]
         self.members = members
         for g, opts in enumerate(members):
@@ -276,38 +364,99 @@ class _Model:
         self.s: dict[int, pywraplp.Variable] = {}
         if problem.network is not None:
             self._network(money, also=obj if floor is not None else None)
+        if problem.rules is not None:
+            self._rules()
         if maximise and floor is None:
             obj.SetMaximization()
         else:
             obj.SetMinimization()
 
-    def _coverage(self, into: pywraplp.Objective | pywraplp.Constraint, *, with_wifi: bool) -> None:
-        """Coverage rows; people covered (and WiFi-reached, weighted) summed into ``into``."""
+    def _rows(self) -> None:
+        """Row variables: ``y_i`` covered by a tower, ``w_i`` reached only by a hotspot; and
+        ``v_k`` village k gains signal (village mode)."""
         p, solver = self.problem, self.solver
         inf = solver.infinity()
         cover = p.cover.tocsr()
         towers = ~p.is_wifi
+        self.y: dict[int, pywraplp.Variable] = {}
+        self.w: dict[int, pywraplp.Variable] = {}
         for i in range(p.n_rows):
             cols = cover.indices[cover.indptr[i] : cover.indptr[i + 1]]
-            d = float(p.demand[i])
             tcols, wcols = cols[towers[cols]], cols[~towers[cols]]
-            y = solver.NumVar(0.0, 1.0, f"y{i}") if tcols.size else None
-            w = solver.NumVar(0.0, 1.0, f"w{i}") if wcols.size and with_wifi else None
-            for var, cs in ((y, tcols), (w, wcols)):
+            if tcols.size:
+                self.y[i] = solver.NumVar(0.0, 1.0, f"y{i}")
+            if wcols.size and p.target is None:
+                self.w[i] = solver.NumVar(0.0, 1.0, f"w{i}")
+            for var, cs in ((self.y.get(i), tcols), (self.w.get(i), wcols)):
                 if var is None:
                     continue
                 ct = solver.Constraint(-inf, 0.0)
                 ct.SetCoefficient(var, 1.0)
                 for j in cs.tolist():
                     ct.SetCoefficient(self.x[j], -1.0)
-            if y is not None and w is not None:
+            if i in self.y and i in self.w:
                 both = solver.Constraint(-inf, 1.0)
-                both.SetCoefficient(y, 1.0)
-                both.SetCoefficient(w, 1.0)
-            if y is not None:
-                into.SetCoefficient(y, d)
-            if w is not None:
-                into.SetCoefficient(w, p.wifi_weight * d)
+                both.SetCoefficient(self.y[i], 1.0)
+                both.SetCoefficient(self.w[i], 1.0)
+        self.v: dict[int, pywraplp.Variable] = {}
+        goal = p.villages
+        if goal is not None:
+            rows_of: dict[int, list[int]] = {}
+            for i in self.y:
+                k = int(goal.row_village[i])
+                if k >= 0 and goal.open[k]:
+                    rows_of.setdefault(k, []).append(i)
+            for k, rows in sorted(rows_of.items()):
+                need = float(goal.need[k])
+                reach = float(sum(p.row_people[i] for i in rows))
+                if reach < need - 1e-9:
+                    continue  # even every candidate together cannot light it up
+                self.v[k] = solver.BoolVar(f"v{k}")
+                ct = solver.Constraint(0.0, inf)  # Σ people_i y_i ≥ need_k v_k
+                ct.SetCoefficient(self.v[k], -need)
+                for i in rows:
+                    ct.SetCoefficient(self.y[i], float(p.row_people[i]))
+
+    def _value(self, into: pywraplp.Objective | pywraplp.Constraint) -> None:
+        """The budget-mode objective (demand covered, WiFi at its weight; villages first in
+        village mode) summed into ``into``."""
+        p = self.problem
+        tie = p.tie_weight if p.villages is not None else 1.0
+        for i, y in self.y.items():
+            into.SetCoefficient(y, tie * float(p.demand[i]))
+        for i, w in self.w.items():
+            into.SetCoefficient(w, tie * p.wifi_weight * float(p.demand[i]))
+        for v in self.v.values():
+            into.SetCoefficient(v, 1.0)
+
+    def _rules(self) -> None:
+        """Fairness: each region's coverage floor, and its cap on spend."""
+        p, solver = self.problem, self.solver
+        rules = p.rules
+        assert rules is not None
+        inf = solver.infinity()
+        floor = rules.floor
+        if floor is not None:
+            for r in np.flatnonzero(floor > 0).tolist():
+                ct = solver.Constraint(float(floor[r]), inf)
+                for i, y in self.y.items():
+                    if rules.row_region[i] == r:
+                        ct.SetCoefficient(y, float(p.row_people[i]))
+        if rules.budget_share is not None:
+            share = rules.budget_share
+            for r in sorted(set(rules.site_region.tolist()) - {-1}):
+                if p.budget is not None:
+                    ct = solver.Constraint(-inf, share * float(p.budget) / self.money_unit)
+                else:  # target mode: a share of the whole spend
+                    ct = solver.Constraint(-inf, 0.0)
+                coef: dict[pywraplp.Variable, float] = {}
+                for var, amount, site in self.spend:
+                    mine = rules.site_region[site] == r
+                    whole = 0.0 if p.budget is not None else share
+                    coef[var] = coef.get(var, 0.0) + amount * ((1.0 if mine else 0.0) - whole)
+                for var, c in coef.items():
+                    if c != 0.0:
+                        ct.SetCoefficient(var, c)
 
     def _network(
         self,
@@ -338,6 +487,7 @@ class _Model:
                 for line in (money, also):
                     if line is not None:
                         line.SetCoefficient(var, float(net.cost[a]) / mu)
+                self.spend.append((var, float(net.cost[a]) / mu, h))
                 self.zk[a, k] = var
                 fed_at.setdefault((h, k), []).append(var)
                 if net.kind[a] == FIBER:
@@ -359,6 +509,7 @@ class _Model:
                 for line in (money, also):
                     if line is not None:
                         line.SetCoefficient(self.s[g], float(net.satellite_cost[g]) / mu)
+                self.spend.append((self.s[g], float(net.satellite_cost[g]) / mu, g))
                 sat_mbps[g] = solver.NumVar(0.0, inf, f"q{g}")
                 most = float(p.bandwidth_mbps[self.members[g]].max(initial=0.0)) / bu
                 cap = solver.Constraint(-inf, 0.0)  # q_g <= most * s_g

@@ -1,0 +1,129 @@
+"""Villages (desa) on the grid: which cells are whose people, and which villages have signal.
+
+National programmes count villages with signal, so a plan reports them before and after, and
+can maximise them. A village has signal when at least ``demand.village_share`` of its people
+are covered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+from rasterio.features import rasterize
+from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from netplan.layers import Layers
+
+
+@dataclass(frozen=True)
+class Villages:
+    """Village membership of cells and each village's people and signal before any plan."""
+
+    table: gpd.GeoDataFrame  #: ``id``, ``name``, geometry (grid CRS)
+    cell: np.ndarray  #: grid-shaped village index (-1: none)
+    point_cells: np.ndarray  #: (v,) flat cell of each village's own point (-1: off the grid)
+    people: np.ndarray  #: (v,) people in the village's cells
+    covered_before: np.ndarray  #: (v,) of them covered before any new site
+    share: float
+    population: np.ndarray  #: people per cell (the grid's)
+
+    @property
+    def count(self) -> int:
+        return int(self.point_cells.size)
+
+    def of_cell(self, flat: np.ndarray) -> np.ndarray:
+        """Village index of flat grid cells (-1: none)."""
+        return self.cell.ravel()[flat].astype(np.int64)
+
+    def signal(self, covered: np.ndarray) -> np.ndarray:
+        """Per village: has signal under the ``covered`` grid mask."""
+        return village_signal(self.cell, self.population, covered, self.point_cells, self.share)
+
+    @property
+    def need(self) -> np.ndarray:
+        """People still to cover for each village to gain signal (inf: it has signal
+        already, or has no people on the grid to cover)."""
+        need = self.share * self.people - self.covered_before
+        done = (self.people <= 0) | (need <= 1e-9)
+        return np.where(done, np.inf, need)
+
+
+def village_status(layers: Layers, covered: np.ndarray, *, share: float) -> Villages | None:
+    """Villages with their people and signal before, or None without a villages layer."""
+    villages, cell = layers.villages, layers.village
+    if villages is None or cell is None or villages.empty:
+        return None
+    pts = villages.geometry.representative_point()
+    point_cells = layers.grid.flat_index(pts.x.to_numpy(), pts.y.to_numpy())
+    v = cell.ravel()
+    mine = v >= 0
+    pop = layers.population.ravel()[mine].astype(np.float64)
+    n = len(villages)
+    people = np.bincount(v[mine], weights=pop, minlength=n)
+    before = np.bincount(v[mine], weights=pop * covered.ravel()[mine], minlength=n)
+    return Villages(villages, cell, point_cells, people, before, share, layers.population)
+
+
+def village_cells(
+    villages: gpd.GeoDataFrame,
+    grid_shape: tuple[int, int],
+    transform: object,
+    cell_x: np.ndarray,
+    cell_y: np.ndarray,
+    cells: np.ndarray,
+    *,
+    radius_m: float,
+) -> np.ndarray:
+    """Village index per grid cell (-1 for none), grid-shaped int32.
+
+    Polygons (desa boundaries) claim the cells they cover. Points (desa centroids) claim
+    the populated ``cells`` (flat indices, centres ``cell_x``, ``cell_y``) whose nearest
+    village is within ``radius_m``: a Voronoi split of the settled land around them.
+    """
+    out = np.full(grid_shape, -1, dtype=np.int32)
+    kinds = set(villages.geometry.geom_type)
+    if kinds <= {"Polygon", "MultiPolygon"}:
+        return rasterize(
+            ((geom, i) for i, geom in enumerate(villages.geometry)),
+            out_shape=grid_shape,
+            transform=transform,
+            fill=-1,
+            dtype="int32",
+        )
+    pts = villages.geometry.representative_point()
+    tree = cKDTree(np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]))
+    dist, nearest = tree.query(np.column_stack([cell_x, cell_y]), distance_upper_bound=radius_m)
+    hit = np.isfinite(dist)
+    out.ravel()[cells[hit]] = nearest[hit].astype(np.int32)
+    return out
+
+
+def village_signal(
+    village: np.ndarray,
+    population: np.ndarray,
+    covered: np.ndarray,
+    point_cells: np.ndarray,
+    share: float,
+) -> np.ndarray:
+    """Has signal, per village.
+
+    A village has signal when at least ``share`` of its people are covered; a village with
+    no people on the grid (a point in an empty cell) has signal when its own cell
+    (``point_cells``, -1 when off the grid) is covered.
+    """
+    n = point_cells.size
+    v = village.ravel()
+    mine = v >= 0
+    pop = population.ravel()[mine].astype(np.float64)
+    people = np.bincount(v[mine], weights=pop, minlength=n)
+    cov = np.bincount(v[mine], weights=pop * covered.ravel()[mine], minlength=n)
+    own = np.zeros(n, dtype=bool)
+    on_grid = point_cells >= 0
+    own[on_grid] = covered.ravel()[point_cells[on_grid]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        signal = np.where(people > 0, cov >= share * people - 1e-9, own)
+    return signal.astype(bool)
