@@ -308,16 +308,6 @@ def gini(values: list[float] | np.ndarray) -> float:
     return float((2 * np.arange(1, n + 1) - n - 1) @ v / (n * v.sum()))
 
 
-def villages_covered(analysis: Analysis, covered: np.ndarray) -> int:
-    """How many village points lie in covered cells (0 without a villages layer)."""
-    villages = analysis.layers.villages
-    if villages is None or villages.empty:
-        return 0
-    pts = villages.geometry.representative_point()
-    flat = analysis.layers.grid.flat_index(pts.x.to_numpy(), pts.y.to_numpy())
-    return int(covered.ravel()[flat[flat >= 0]].sum())
-
-
 def region_table(analysis: Analysis, figures: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     """Region polygons (grid CRS) with their figures from ``summary["regions"]``."""
     regions = analysis.layers.regions.copy()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from netplan.config import Scenario
-from netplan.evaluate import gini, plan_tables, villages_covered
+from netplan.evaluate import plan_tables
 from netplan.optimize.problem import Design
 from netplan.pipeline import PlanResult, Timings, analyze, build_options, build_problem, solve_plan
 
@@ -72,7 +72,9 @@ def run_sweep(
         tables = plan_tables(result)
         s = tables.summary
         ids = set(tables.sites["id"]) | set(tables.hotspots["id"])
-        regional = [r["coverage_after_pct"] for r in s["regions"]]
+        fair = s["fairness"]
+        villages = s.get("villages_with_signal_after")
+        unconnected = s["unconnected_households_newly_covered"]
         rows.append(
             {
                 "budget": value if budgets is not None else None,
@@ -82,13 +84,20 @@ def run_sweep(
                 "coverage_after_pct": s["coverage_after_pct"],
                 "population_newly_covered": s["population_newly_covered"],
                 "population_wifi_reach": s["population_wifi_reach"],
-                "villages_newly_covered": villages_covered(analysis, result.coverage_after.covered)
-                - villages_covered(analysis, analysis.coverage_before.covered),
+                "households_newly_covered": s["households_newly_covered"],
+                "unconnected_households_newly_covered": unconnected,
+                "villages_with_signal_after": villages,
+                "villages_newly_covered": (
+                    villages - s["villages_with_signal_before"] if villages is not None else None
+                ),
                 "cost_per_new_person": s["cost_per_new_person"],
+                "cost_per_unconnected_household": (
+                    round(s["total_cost"] / unconnected) if unconnected > 0 else None
+                ),
                 "new_towers": s["new_towers"],
                 "new_wifi": s["new_wifi"],
-                "min_region_coverage_pct": min(regional) if regional else None,
-                "gini_region_coverage": round(gini(regional), 4) if regional else None,
+                "min_region_coverage_pct": fair.get("min_region_coverage_after_pct"),
+                "gini_region_coverage": fair.get("gini_after"),
                 "solver_status": s["solver"]["status"],
                 "solver_gap": s["solver"]["gap"],
                 "sites_added": " ".join(sorted(ids - previous)),

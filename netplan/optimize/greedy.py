@@ -204,6 +204,9 @@ def prune(problem: CoverageProblem, design: Design) -> Design:
     sat = design.satellite.copy()
     net = problem.network
     base = problem.value(selected)
+    # people count too: the target, region floors and villages are in people, and a row's
+    # demand weight can be 0 (every household already online) while people live there
+    base_people = problem.people_covered(selected)
     for j in sorted(np.flatnonzero(selected), key=lambda k: (-problem.cost[k], k)):
         g = problem.group[j]
         if problem.forced is not None and problem.forced[g] == 1:
@@ -212,7 +215,8 @@ def prune(problem: CoverageProblem, design: Design) -> Design:
             continue  # it feeds another site
         selected[j] = False
         value = problem.value(selected)
-        if value[0] < base[0] - 1e-9 or value[1] < base[1] - 1e-9:
+        lost = value[0] < base[0] - 1e-9 or value[1] < base[1] - 1e-9
+        if lost or problem.people_covered(selected) < base_people - 1e-9:
             selected[j] = True
             continue
         if net is not None:

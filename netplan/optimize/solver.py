@@ -102,12 +102,14 @@ def solve(
             )
     _check_floors_reachable(problem)
     hint = greedy(problem)
-    if problem.forced is not None and not problem.feasible(hint) and problem.budget is not None:
-        raise InfeasibleError(
-            "the accepted sites alone cost more than the budget (with their cheapest own "
-            f"backhaul: {problem.total_cost(hint):,.0f} > {problem.budget:,.0f}); raise the "
-            "budget or accept fewer sites"
-        )
+    if problem.forced is not None and problem.budget is not None:
+        accepted = _accepted_cost(problem)
+        if accepted > problem.budget * (1 + 1e-9):
+            raise InfeasibleError(
+                "the accepted sites alone cost more than the budget (with their cheapest own "
+                f"backhaul: {accepted:,.0f} > {problem.budget:,.0f}); raise the budget or "
+                "accept fewer sites"
+            )
     baseline = math.nan
     if problem.network is not None and problem.n_options and problem.n_rows:
         # warm start from the per-site optimum: each site on its cheapest own feed, solved
@@ -176,6 +178,17 @@ def solve(
         per_site_objective=baseline,
         stopped_by_time=_out_of_time(settings, start),
     )
+
+
+def _accepted_cost(problem: CoverageProblem) -> float:
+    """What the sites a reviewer accepted cost at least: each one's cheapest option with its
+    cheapest own feed."""
+    assert problem.forced is not None
+    own = standalone_option_cost(problem)
+    total = 0.0
+    for g in np.flatnonzero(problem.forced == 1).tolist():
+        total += float(own[problem.group == g].min())
+    return total
 
 
 def _check_floors_reachable(problem: CoverageProblem) -> None:

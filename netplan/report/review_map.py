@@ -283,7 +283,13 @@ def hillshade_image(
     return SignalImage(rgba, south_west, north_east, lo, hi)
 
 
-def _legend_html(with_plan: bool, signal: SignalImage | None = None) -> str:
+def _legend_html(
+    with_plan: bool,
+    signal: SignalImage | None = None,
+    *,
+    villages: bool = False,
+    reports: bool = False,
+) -> str:
     """Fixed legend box explaining colours and symbols."""
 
     def swatch(colour: str, label: str, shape: str = "border-radius:2px") -> str:
@@ -309,6 +315,19 @@ def _legend_html(with_plan: bool, signal: SignalImage | None = None) -> str:
             "<b>Backhaul links</b>",
             swatch("none", "fiber (solid)", f"height:0;border-top:3px solid {fiber}"),
             swatch("none", "microwave (dashed)", f"height:0;border-top:3px dashed {mw}"),
+        ]
+    if villages:
+        items += [
+            "<b>Villages</b>",
+            swatch("#1a9641", "had signal", circle),
+            swatch("#2b83ba", "gains signal", circle),
+            swatch("#d7191c", "stays dark", circle),
+        ]
+    if reports:
+        items += [
+            "<b>Citizen reports</b>",
+            swatch("rgba(178,24,43,.4)", "confirm a blank spot"),
+            swatch("rgba(255,127,0,.4)", "dark where modelled covered"),
         ]
     if signal is not None:
         ramp = ",".join(_SIGNAL_STOPS)
@@ -384,6 +403,8 @@ def render_review_map(
     signal_image: SignalImage | None = None,
     base_image: SignalImage | None = None,
     population_image: SignalImage | None = None,
+    villages: gpd.GeoDataFrame | None = None,
+    report_blocks: gpd.GeoDataFrame | None = None,
 ) -> str:
     """Return the review map as one self-contained HTML document (string).
 
@@ -404,6 +425,12 @@ def render_review_map(
         Optional RGBA base image (e.g. hillshade) shown as the default, offline base layer.
     population_image
         Optional RGBA image of population density (an overlay, off by default).
+    villages
+        Optional village points (EPSG:4326) with ``signal_before``/``signal_after``, coloured
+        by whether they had signal, gain it, or stay dark.
+    report_blocks
+        Optional published citizen-report blocks (EPSG:4326; only blocks with enough reports
+        to protect reporters), coloured by what they say about the model.
 
     Returns
     -------
@@ -502,6 +529,64 @@ def render_review_map(
         (["id", "population"], ["Blank spot", "Population"]),
     )
 
+    if report_blocks is not None and not report_blocks.empty:
+        colours = {"disputed": "#ff7f00", "confirmed_blank": "#b2182b"}
+        group = _group(m, "Citizen reports (blocks)")
+        _add_geojson(
+            group,
+            _features(
+                report_blocks,
+                lambda r: {
+                    "reports": _fmt_int(r.get("reports")),
+                    "dark": _fmt_pct(100 * float(r.get("dark_share") or 0.0)),
+                    "modelled": _fmt_pct(100 * float(r.get("covered_share") or 0.0)),
+                    "status": _esc(str(r.get("status", "")).replace("_", " ")),
+                    "colour": colours.get(str(r.get("status")), "#777777"),
+                },
+                simplify=False,
+            ),
+            lambda f: {
+                "color": f["properties"]["colour"],
+                "weight": 2,
+                "dashArray": "4",
+                "fillColor": f["properties"]["colour"],
+                "fillOpacity": 0.15,
+            },
+            (
+                ["status", "reports", "dark", "modelled"],
+                ["Reports say", "Reports", "Say no signal", "Modelled covered"],
+            ),
+        )
+
+    if villages is not None and not villages.empty:
+        group = _group(m, "Villages")
+        for row in villages.to_dict("records"):
+            point = _point(row["geometry"])
+            if point is None:
+                continue
+            before, after = bool(row.get("signal_before")), bool(row.get("signal_after", False))
+            colour = "#1a9641" if before else ("#2b83ba" if after else "#d7191c")
+            state = "had signal" if before else ("gains signal" if after else "stays dark")
+            html = (
+                f"<b>{_esc(row.get('name'))}</b> ({_esc(row.get('id'))})<br>{state}<br>"
+                f"people: {_fmt_int(row.get('people'))}<br>"
+                f"covered before: {_fmt_pct(row.get('covered_before_pct'))}, after: "
+                f"{_fmt_pct(row.get('covered_after_pct'))}"
+            )
+            how = row.get("how_to_reach")
+            if how:
+                html += f"<br>{_esc(how)}"
+            folium.CircleMarker(
+                location=point,
+                radius=3,
+                color=colour,
+                weight=1,
+                fill=True,
+                fill_color=colour,
+                fill_opacity=0.9,
+                popup=folium.Popup(html, max_width=320),
+            ).add_to(group)
+
     group = _group(m, "Existing sites")
     existing = _features(
         existing_sites,
@@ -587,7 +672,14 @@ def render_review_map(
     ]
     root.html.add_child(folium.Element(_title_html(title, currency, summary, review_ids)))
     root.html.add_child(
-        folium.Element(_legend_html(with_plan=sites is not None, signal=signal_image))
+        folium.Element(
+            _legend_html(
+                with_plan=sites is not None,
+                signal=signal_image,
+                villages=villages is not None and not villages.empty,
+                reports=report_blocks is not None and not report_blocks.empty,
+            )
+        )
     )
     document = _stable_ids(root.render())
     logger.debug("Review map rendered: %d characters", len(document))

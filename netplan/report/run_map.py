@@ -149,4 +149,12 @@ def review_map_html(
         signal_image=new_signal_image(analysis, new_footprints) if tables is not None else None,
         base_image=terrain_image(analysis),
         population_image=population_image(analysis),
+        villages=(
+            tables.villages.to_crs(_WGS84)
+            if tables is not None and tables.villages is not None
+            else None
+        ),
+        report_blocks=(
+            analysis.evidence.blocks.to_crs(_WGS84) if analysis.evidence is not None else None
+        ),
     )
