@@ -74,6 +74,7 @@ def test_summary_keeps_the_contract_keys_and_extends_after_them(
         "demand",
         "fairness",
         "access_calibration",
+        "signal_reports",
     ]
     assert set(s["solver"]) == {"status", "objective", "bound", "gap", "seconds"}
     assert all(
@@ -228,3 +229,34 @@ def test_exports_for_partners_gis_tools(demo_run: tuple[Path, dict[str, Any]]) -
     assert len(list(marks)) == len(placed) + len(drawn)
     html = (out / "map.html").read_text()
     assert "review.csv" in html and "--decisions" in html
+
+
+def test_demo_reports_are_published_only_in_aggregate(
+    demo_run: tuple[Path, dict[str, Any]],
+) -> None:
+    out, s = demo_run
+    ev = s["signal_reports"]
+    blocks = _features(out / "signal_reports.geojson")
+    assert {b["properties"]["status"] for b in blocks} >= {"confirmed_blank", "disputed"}
+    assert all(b["properties"]["reports"] >= 5 for b in blocks)
+    assert ev["reports_withheld"] + ev["reports_in_published_blocks"] == ev["reports_in_region"]
+    for path in out.iterdir():
+        data = path.read_bytes()
+        assert b"tidak bisa internet" not in data and b"Telkomsel" not in data, path.name
+
+
+def test_demo_villages_and_households_add_up(demo_run: tuple[Path, dict[str, Any]]) -> None:
+    out, s = demo_run
+    villages = [f["properties"] for f in _features(out / "villages.geojson")]
+    assert s["villages_total"] == len(villages) == 151
+    assert s["villages_with_signal_after"] == sum(v["signal_after"] for v in villages)
+    assert s["villages_with_signal_after"] > s["villages_with_signal_before"]
+    assert sum(r["villages"] for r in s["regions"]) == s["villages_total"]
+    d = s["demand"]
+    assert d["households"]["total"] == pytest.approx(d["people"]["total"] / 4.0, rel=1e-4)
+    # unconnected households: fewer than households wherever anyone has internet
+    assert 0 < s["unconnected_households_total"] < s["households_total"]
+    assert (
+        s["fairness"]["min_region_coverage_after_pct"]
+        >= s["fairness"]["min_region_coverage_before_pct"]
+    )
