@@ -10,6 +10,7 @@ feed (a hub link or satellite): the per-site design that the joint model improve
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from netplan.optimize.problem import CoverageProblem, Design
 
@@ -21,6 +22,30 @@ def _gains(problem: CoverageProblem, level: np.ndarray) -> np.ndarray:
     tower_gain = problem.cover.T @ (d * (1.0 - level))
     wifi_gain = problem.cover.T @ (d * np.maximum(alpha - level, 0.0))
     return np.where(problem.is_wifi, wifi_gain, tower_gain)
+
+
+def _village_gains(problem: CoverageProblem, selected: np.ndarray) -> np.ndarray:
+    """Village mode: villages each option would light up on its own, plus its demand gain
+    at the tie weight (so options that complete no village still rank by people)."""
+    goal = problem.villages
+    assert goal is not None
+    towers, _ = problem.row_levels(selected)
+    v = goal.row_village
+    rows = np.flatnonzero(~towers & (v >= 0) & goal.open[np.maximum(v, 0)])
+    people = problem.row_people
+    got = np.bincount(
+        v[towers & (v >= 0)], weights=people[towers & (v >= 0)], minlength=goal.need.size
+    )
+    # (options × villages): people each option would add to each village
+    per_village = sparse.csr_matrix(
+        (people[rows], (rows, v[rows])), shape=(problem.n_rows, goal.need.size)
+    )
+    added = (problem.cover.T.tocsr().astype(np.float64) @ per_village).tocoo()
+    done = got >= goal.need - 1e-9
+    lights = (~done[added.col]) & (got[added.col] + added.data >= goal.need[added.col] - 1e-9)
+    villages = np.bincount(added.row[lights], minlength=problem.n_options).astype(float)
+    villages[problem.is_wifi] = 0.0
+    return villages + problem.tie_weight * _gains(problem, _levels(problem, selected))
 
 
 def _levels(problem: CoverageProblem, selected: np.ndarray) -> np.ndarray:
@@ -87,6 +112,8 @@ def greedy(problem: CoverageProblem) -> Design:
                 need = problem.row_people * (~towers & (rules.row_region >= 0))
                 need = need * short[np.maximum(rules.row_region, 0)]
                 gains = np.where(problem.is_wifi, 0.0, problem.cover.T @ need)
+            elif problem.villages is not None and problem.target is None:
+                gains = _village_gains(problem, selected)
             else:
                 gains = _gains(problem, _levels(problem, selected))
             open_ = ~selected & ~used_group[problem.group] & (spent + cost <= budget + 1e-9)
@@ -142,8 +169,8 @@ def _within_budget(problem: CoverageProblem, design: Design) -> Design:
 
 
 def _score(problem: CoverageProblem, selected: np.ndarray) -> float:
-    covered, wifi = problem.value(selected)
-    return covered + problem.wifi_weight * wifi
+    """The budget-mode objective of a selection (backhaul aside)."""
+    return problem.objective(Design(np.asarray(selected, dtype=bool)))
 
 
 def _best_single(problem: CoverageProblem, cost: np.ndarray) -> np.ndarray | None:

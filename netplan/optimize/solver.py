@@ -102,6 +102,14 @@ def solve(
             )
     _check_floors_reachable(problem)
     hint = greedy(problem)
+    if problem.villages is not None and problem.n_options and problem.n_rows:
+        # start from the demand optimum too: village constraints make a weak relaxation,
+        # and this way the village plan never lights up fewer villages than the demand plan
+        # of the same problem (a stage of its own, with its own time and node limits)
+        plain = solve(replace(problem, villages=None), settings).design
+        if problem.feasible(plain) and problem.objective(plain) > problem.objective(hint):
+            hint = plain
+        start = time.perf_counter()
     if problem.forced is not None and problem.budget is not None:
         accepted = _accepted_cost(problem)
         if accepted > problem.budget * (1 + 1e-9):
