@@ -4,7 +4,9 @@
   run's own), ``--repeat`` times: median wall time, per-stage times, peak RSS, problem
   sizes, the solver's gap;
 - ``footprints``: terrain footprints for 1, 100 and 1,000 sites at 100 m and 30 km range,
-  and line of sight against GDAL's ``gdal_viewshed`` (``benchmarks/footprints.py``).
+  and line of sight against GDAL's ``gdal_viewshed`` (``benchmarks/footprints.py``);
+- ``demand``: urban class, calibration, village membership and citizen-report counting on a
+  100-million-cell grid, and the real western Papua data end to end (``benchmarks/demand.py``).
 
 Not timed tests: numbers are reported, never asserted.
 """
@@ -93,6 +95,13 @@ def main() -> None:
         check=True,
     )
     results["footprints"] = json.loads(proc.stdout)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "demand.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    results["demand"] = json.loads(proc.stdout)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "results.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
@@ -114,6 +123,14 @@ def main() -> None:
             f"line of sight vs gdal_viewshed: agreement median {los['agreement_median']:.1%} "
             f"(min {los['agreement_min']:.1%}), time ratio ours/gdal {los['ratio_ours_to_gdal']}"
         )
+    k = results["demand"]["kernels"]
+    print(
+        f"demand on {k['cells']:,} cells: urban class {k['urban_class_s']:.2f} s "
+        f"({k['urban_class_vs_sum']}x a numpy sum), calibration {k['calibrate_s']:.2f} s "
+        f"({k['calibrate_vs_sum']}x), villages {k['village_cells_s']:.2f} s, "
+        f"{k['reports']:,} reports {k['report_evidence_s']:.2f} s; "
+        f"peak {results['demand']['peak_rss_mb']} MB"
+    )
     print(f"results: {path}")
 
 

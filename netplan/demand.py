@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from numba import njit
 from rasterio.features import shapes
 from scipy import ndimage
 from shapely.geometry import shape
@@ -188,9 +189,7 @@ def calibrate_population(
     empty with a warning).
     """
     n = len(registry)
-    inside = region >= 0
-    people = population[inside].astype(np.float64)
-    gridded = np.bincount(region[inside], weights=people, minlength=n)
+    gridded = _region_sums(population.ravel(), region.ravel(), n)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(gridded > 0, registry / gridded, np.nan)
     for i in np.flatnonzero(~np.isfinite(factor) & (registry > 0)).tolist():
@@ -199,9 +198,28 @@ def calibrate_population(
             names[i],
             registry[i],
         )
-    scale = np.where(np.isfinite(factor), factor, 1.0)
-    population[inside] = (population[inside] * scale[region[inside]]).astype(population.dtype)
+    _scale_by_region(population.ravel(), region.ravel(), np.where(np.isfinite(factor), factor, 1.0))
     return pd.DataFrame({"name": names, "gridded": gridded, "registry": registry, "factor": factor})
+
+
+@njit(cache=True)
+def _region_sums(values: np.ndarray, region: np.ndarray, n: int) -> np.ndarray:
+    """Sum of ``values`` per region index (cells with region < 0 skipped): one pass."""
+    out = np.zeros(n, dtype=np.float64)
+    for i in range(values.size):
+        r = region[i]
+        if r >= 0:
+            out[r] += values[i]
+    return out
+
+
+@njit(cache=True)
+def _scale_by_region(values: np.ndarray, region: np.ndarray, scale: np.ndarray) -> None:
+    """``values *= scale[region]`` in place where region >= 0: one pass, no temporaries."""
+    for i in range(values.size):
+        r = region[i]
+        if r >= 0:
+            values[i] = values[i] * scale[r]
 
 
 @dataclass(frozen=True)
