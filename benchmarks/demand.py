@@ -101,26 +101,9 @@ def papua_west() -> dict[str, Any]:
         return {"skipped": "shared data not present"}
     from netplan.config import load_scenario
     from netplan.runs import run_analysis
+    from netplan.testing import papua_west_scenario
 
-    scenario = {
-        "name": "papua-west-demand",
-        "region": {
-            "boundaries": str(SHARED / "regencies.geojson"),
-            "name_field": "nama",
-            "code_field": "kode",
-            "resolution_m": 1000,
-        },
-        "layers": {
-            "population": str(SHARED / "population_ghs_1km.tif"),
-            "household_access": str(SHARED / "household_internet_access_bps_2022.csv"),
-            "villages": str(SHARED / "villages.csv"),
-        },
-        "demand": {"calibrate_to": "penduduk_2025", "access_field": "kode_prov"},
-        "technologies": {
-            "macro_4g": {"kind": "tower", "radius_m": 5000, "capex": 1.5e9, "opex_per_year": 1.5e8}
-        },
-        "objective": {"budget": 1.0e10},
-    }
+    scenario = papua_west_scenario(SHARED, with_demand=True)
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "real.yaml"
         config.write_text(yaml.safe_dump(scenario))

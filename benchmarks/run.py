@@ -78,6 +78,17 @@ def run_case(config: Path, repeat: int) -> dict[str, Any]:
     }
 
 
+def _script(name: str) -> Any:
+    """Run a benchmark script in its own process (its own peak memory); its JSON output."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / name)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
@@ -88,20 +99,8 @@ def main() -> None:
         "machine": {"platform": platform.platform(), "python": sys.version.split()[0]},
         "cases": {name: run_case(cfg, args.repeat) for name, cfg in cases.items()},
     }
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "footprints.py")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    results["footprints"] = json.loads(proc.stdout)
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "demand.py")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    results["demand"] = json.loads(proc.stdout)
+    results["footprints"] = _script("footprints.py")
+    results["demand"] = _script("demand.py")
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "results.json"
     path.write_text(json.dumps(results, indent=2) + "\n")

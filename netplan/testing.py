@@ -189,3 +189,38 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
             _merge(base[key], value)
         else:
             base[key] = value
+
+
+def papua_west_scenario(shared: Path, *, with_demand: bool = False, **extra: Any) -> dict[str, Any]:
+    """A scenario on the real western Papua data in ``shared`` (``../shared/data/papua-west``):
+    17 regencies at 1 km with GHS-POP, one tower technology (radius model). ``with_demand``
+    adds the BPS access table (by province, ``kode_prov``), the 2,523 villages and
+    calibration to the 2025 registry. ``extra`` entries are merged in (nested dicts key by
+    key)."""
+    scenario: dict[str, Any] = {
+        "name": "papua-west-real",
+        "region": {
+            "boundaries": str(shared / "regencies.geojson"),
+            "name_field": "nama",
+            "code_field": "kode",
+            "resolution_m": 1000,
+        },
+        "layers": {"population": str(shared / "population_ghs_1km.tif")},
+        "technologies": {
+            "macro_4g": {"kind": "tower", "radius_m": 5000, "capex": 1.5e9, "opex_per_year": 1.5e8}
+        },
+        "objective": {"budget": 1.0e10},
+    }
+    if with_demand:
+        _merge(
+            scenario,
+            {
+                "layers": {
+                    "household_access": str(shared / "household_internet_access_bps_2022.csv"),
+                    "villages": str(shared / "villages.csv"),
+                },
+                "demand": {"calibrate_to": "penduduk_2025", "access_field": "kode_prov"},
+            },
+        )
+    _merge(scenario, extra)
+    return scenario

@@ -107,7 +107,8 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _points_from_csv(df: pd.DataFrame, path: Path, what: str) -> gpd.GeoDataFrame:
+def _lonlat_columns(df: pd.DataFrame, path: Path, what: str) -> tuple[str, str]:
+    """The names of a table's longitude and latitude columns (any usual spelling)."""
     cols = {c.lower(): c for c in df.columns}
     lon = next((cols[n] for n in _LON_NAMES if n in cols), None)
     lat = next((cols[n] for n in _LAT_NAMES if n in cols), None)
@@ -116,6 +117,11 @@ def _points_from_csv(df: pd.DataFrame, path: Path, what: str) -> gpd.GeoDataFram
             f"{path}: {what} CSV needs longitude and latitude columns "
             f"(one of {_LON_NAMES} and one of {_LAT_NAMES}); found {list(df.columns)}"
         )
+    return lon, lat
+
+
+def _points_from_csv(df: pd.DataFrame, path: Path, what: str) -> gpd.GeoDataFrame:
+    lon, lat = _lonlat_columns(df, path, what)
     for name in (lon, lat):
         bad = pd.to_numeric(df[name], errors="coerce").isna()
         if bad.any():
@@ -288,13 +294,7 @@ def read_signal_reports(path: Path) -> pd.DataFrame:
     what = "signal_reports"
     df = read_table(path, what)
     cols = {c.lower(): c for c in df.columns}
-    lon = next((cols[n] for n in _LON_NAMES if n in cols), None)
-    lat = next((cols[n] for n in _LAT_NAMES if n in cols), None)
-    if lon is None or lat is None:
-        raise InputError(
-            f"{path}: {what} CSV needs longitude and latitude columns "
-            f"(one of {_LON_NAMES} and one of {_LAT_NAMES}); found {list(df.columns)}"
-        )
+    lon, lat = _lonlat_columns(df, path, what)
     points = _points_from_csv(df[[lon, lat]], path, what)
     time_col = next((cols[n] for n in _TIME_NAMES if n in cols), None)
     dbm_col = next((cols[n] for n in _DBM_NAMES if n in cols), None)

@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from netplan.cli.main import cli
-from netplan.testing import pixel_lonlat, write_scenario
+from netplan.testing import papua_west_scenario, pixel_lonlat, write_scenario
 from tests.conftest import SHARED_DATA
 
 ACCESS_HEADER = [
@@ -365,25 +365,7 @@ def test_reports_can_raise_demand_where_they_confirm_a_blank_spot(tmp_path: Path
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="shared real data not present")
 def test_real_papua_calibration_access_and_villages(tmp_path: Path) -> None:
-    scenario = {
-        "name": "papua-west-demand",
-        "region": {
-            "boundaries": str(SHARED_DATA / "regencies.geojson"),
-            "name_field": "nama",
-            "code_field": "kode",
-            "resolution_m": 1000,
-        },
-        "layers": {
-            "population": str(SHARED_DATA / "population_ghs_1km.tif"),
-            "household_access": str(SHARED_DATA / "household_internet_access_bps_2022.csv"),
-            "villages": str(SHARED_DATA / "villages.csv"),
-        },
-        "demand": {"calibrate_to": "penduduk_2025", "access_field": "kode_prov"},
-        "technologies": {
-            "macro_4g": {"kind": "tower", "radius_m": 5000, "capex": 1.5e9, "opex_per_year": 1.5e8}
-        },
-        "objective": {"budget": 1.0e10},
-    }
+    scenario = papua_west_scenario(SHARED_DATA, with_demand=True)
     config = tmp_path / "real.yaml"
     config.write_text(yaml.safe_dump(scenario))
     out = tmp_path / "run"

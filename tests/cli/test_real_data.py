@@ -10,31 +10,20 @@ import yaml
 from click.testing import CliRunner
 
 from netplan.cli.main import cli
+from netplan.testing import papua_west_scenario
 from tests.conftest import SHARED_DATA
 
 pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="shared real data not present")
 
 
 def test_plan_on_papua_west_regencies_and_ghs_pop(tmp_path: Path) -> None:
-    scenario = {
-        "name": "papua-west-real",
-        "region": {
-            "boundaries": str(SHARED_DATA / "regencies.geojson"),
-            "name_field": "nama",
-            "code_field": "kode",
-            "resolution_m": 1000,
-        },
-        "layers": {
-            "population": str(SHARED_DATA / "population_ghs_1km.tif"),
-            "elevation": str(SHARED_DATA / "elevation_5arcmin_coarse.tif"),
-        },
-        "technologies": {
-            "macro_4g": {"kind": "tower", "radius_m": 5000, "capex": 1.5e9, "opex_per_year": 1.5e8}
-        },
-        "backhaul": {"satellite": {"capex": 1.2e8, "opex_per_year": 1.8e8}},
-        "objective": {"budget": 2.0e10},
-        "solver": {"time_limit_s": 30, "relative_gap": 0.0},
-    }
+    scenario = papua_west_scenario(
+        SHARED_DATA,
+        layers={"elevation": str(SHARED_DATA / "elevation_5arcmin_coarse.tif")},
+        backhaul={"satellite": {"capex": 1.2e8, "opex_per_year": 1.8e8}},
+        objective={"budget": 2.0e10},
+        solver={"time_limit_s": 30, "relative_gap": 0.0},
+    )
     config = tmp_path / "real.yaml"
     config.write_text(yaml.safe_dump(scenario))
     out = tmp_path / "run"

@@ -433,10 +433,10 @@ def test_random_floor_beyond_the_budget_is_refused_with_the_best(seed: int) -> N
 # 5. villages
 
 
-def test_villages_objective_prefers_two_small_villages_to_one_big() -> None:
-    # village 0: 500 people dark, served by option 0 (cost 10); villages 1 and 2: 100 each,
-    # served by options 1 and 2 (cost 5 each). Budget 10.
-    inst = Instance(
+def _three_villages() -> Instance:
+    """Village 0: 500 people, served by option 0 (cost 10); villages 1 and 2: 100 each,
+    served by options 1 and 2 (cost 5 each). Budget 10."""
+    return Instance(
         cover=np.eye(3, dtype=bool),
         demand=np.array([500.0, 100.0, 100.0]),
         people=np.array([500.0, 100.0, 100.0]),
@@ -449,6 +449,12 @@ def test_villages_objective_prefers_two_small_villages_to_one_big() -> None:
         before=np.array([0.0]),
         budget=10.0,
     )
+
+
+def test_villages_objective_prefers_two_small_villages_to_one_big() -> None:
+    # village 0: 500 people dark, served by option 0 (cost 10); villages 1 and 2: 100 each,
+    # served by options 1 and 2 (cost 5 each). Budget 10.
+    inst = _three_villages()
     people_first = solve(to_problem(inst, rules=False), EXACT)
     assert people_first.selected.tolist() == [True, False, False]
     assert people_first.covered == 500.0
@@ -465,19 +471,7 @@ def test_villages_objective_prefers_two_small_villages_to_one_big() -> None:
 def test_village_that_already_has_signal_is_not_counted() -> None:
     # the same, but village 2 already has signal (need inf): one new village either way, so
     # the tie goes to people and the big village wins
-    inst = Instance(
-        cover=np.eye(3, dtype=bool),
-        demand=np.array([500.0, 100.0, 100.0]),
-        people=np.array([500.0, 100.0, 100.0]),
-        cost=np.array([10.0, 5.0, 5.0]),
-        is_wifi=np.zeros(3, dtype=bool),
-        group=np.arange(3),
-        row_region=np.zeros(3, dtype=np.int64),
-        site_region=np.zeros(3, dtype=np.int64),
-        population=np.array([700.0]),
-        before=np.array([0.0]),
-        budget=10.0,
-    )
+    inst = _three_villages()
     goal = VillageGoal(row_village=np.array([0, 1, 2]), need=np.array([250.0, 50.0, np.inf]))
     sol = solve(to_problem(inst, rules=False, villages=goal), EXACT)
     assert sol.selected.tolist() == [True, False, False]
