@@ -287,6 +287,13 @@ class SolverConfig(_Strict):
     node_limit: int | None = Field(None, ge=1)
 
 
+class ComputeConfig(_Strict):
+    """Where per-site work runs: here, or on a ``dask.distributed`` scheduler."""
+
+    scheduler: str | None = None  #: e.g. tcp://10.0.0.5:8786; null runs locally
+    batch_size: int = Field(32, ge=1, le=10_000)  #: sites per task sent to a worker
+
+
 class OutputConfig(_Strict):
     """Where results go; default ``outputs/<scenario name>`` beside the configs folder."""
 
@@ -310,6 +317,7 @@ class Scenario(_Strict):
     candidates: CandidatesConfig = CandidatesConfig()
     objective: ObjectiveConfig
     solver: SolverConfig = SolverConfig()
+    compute: ComputeConfig = ComputeConfig()
     output: OutputConfig = OutputConfig()
     #: The file this scenario was read from (not a config key).
     source: Path | None = Field(None, exclude=True)

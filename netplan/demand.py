@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +20,15 @@ from shapely.ops import unary_union
 
 from netplan.config import DemandConfig, Scenario
 from netplan.errors import InputError
-from netplan.radio.coverage import CoverageModel, Footprint, best_server, finite_or_none
+from netplan.parallel import map_sites
+from netplan.radio.coverage import (
+    CoverageModel,
+    Footprint,
+    SiteRequest,
+    best_server,
+    finite_or_none,
+    footprint_of,
+)
 
 if TYPE_CHECKING:
     from netplan.layers import Layers
@@ -58,21 +66,25 @@ class BlankSpots:
         return float(self.population.sum(dtype=np.float64))
 
 
-def existing_coverage(scenario: Scenario, layers: Layers, model: CoverageModel) -> Coverage:
-    """Coverage of the existing sites, each modelled by its technology."""
-    footprints: list[Footprint] = []
+def existing_coverage(
+    scenario: Scenario, layers: Layers, model: CoverageModel, *, client: Any = None
+) -> Coverage:
+    """Coverage of the existing sites, each modelled by its technology (footprints on the
+    Dask ``client``'s cluster when one is given)."""
     cap = scenario.coverage.cap_by_opencellid_range
-    for site in layers.existing_sites.itertuples():
-        tech = scenario.technologies[str(site.technology)]
-        footprints.append(
-            model.footprint(
-                site.geometry.x,
-                site.geometry.y,
-                tech,
-                height_m=finite_or_none(site.height_m),
-                max_range_m=finite_or_none(site.range_m) if cap else None,
-            )
+    requests = [
+        SiteRequest(
+            site.geometry.x,
+            site.geometry.y,
+            scenario.technologies[str(site.technology)],
+            finite_or_none(site.height_m),
+            finite_or_none(site.range_m) if cap else None,
         )
+        for site in layers.existing_sites.itertuples()
+    ]
+    footprints: list[Footprint] = map_sites(
+        footprint_of, model, requests, client=client, batch_size=scenario.compute.batch_size
+    )
     strength = best_server(layers.grid, footprints)
     return Coverage(covered=np.isfinite(strength), strength=strength)
 

@@ -38,12 +38,15 @@ from netplan.optimize.problem import (
     merge_rows,
 )
 from netplan.optimize.solver import Solution, SolverSettings, solve
+from netplan.parallel import dask_client, map_sites
 from netplan.radio.coverage import (
     CoverageModel,
     Footprint,
+    SiteRequest,
     best_server,
     coverage_model,
     finite_or_none,
+    footprint_of,
 )
 from netplan.signal_reports import ReportEvidence, report_evidence
 from netplan.villages import Villages, village_status
@@ -125,8 +128,8 @@ def analyze(scenario: Scenario, *, timings: Timings | None = None) -> Analysis:
     with timings.stage("load layers"):
         layers = load_layers(scenario)
     model = coverage_model(scenario, layers.grid, layers.elevation)
-    with timings.stage("existing coverage"):
-        before = existing_coverage(scenario, layers, model)
+    with timings.stage("existing coverage"), dask_client(scenario.compute.scheduler) as client:
+        before = existing_coverage(scenario, layers, model, client=client)
     evidence = None
     if layers.reports is not None:
         with timings.stage("signal reports"):
@@ -201,32 +204,30 @@ def build_options(analysis: Analysis) -> Options:
         for h, t in zip(table["height_m"], tech, strict=True)
     ]
 
-    cells: list[np.ndarray] = []
-    opts: list[np.ndarray] = []
-    strengths: list[np.ndarray] = []
-    keep: list[int] = []
     must_keep = set()
     if layers.decisions is not None:
         must_keep = set(layers.decisions.loc[layers.decisions["decision"] != "reject", "id"])
-    for j, row in enumerate(table.itertuples()):
-        fp = analysis.model.footprint(
+    requests = [
+        SiteRequest(
             row.geometry.x,
             row.geometry.y,
             scenario.technologies[row.technology],
-            height_m=finite_or_none(row.height_m),
+            finite_or_none(row.height_m),
         )
-        # which footprint cells are blank, and their index among blank.cells (sorted)
-        if blank.cells.size:
-            pos = np.searchsorted(blank.cells, fp.cells).clip(max=blank.cells.size - 1)
-            hit = blank.cells[pos] == fp.cells
-        else:
-            pos, hit = fp.cells, np.zeros(fp.cells.size, dtype=bool)
-        if not hit.any() and row.id not in must_keep:
-            continue
-        keep.append(j)
-        cells.append(pos[hit])
-        opts.append(np.full(int(hit.sum()), j, dtype=np.int64))
-        strengths.append(fp.strength[hit])
+        for row in table.itertuples()
+    ]
+    with dask_client(scenario.compute.scheduler) as client:
+        hits = map_sites(
+            blank_hits,
+            (analysis.model, blank.cells),
+            requests,
+            client=client,
+            batch_size=scenario.compute.batch_size,
+        )
+    keep = [j for j, (pos, _) in enumerate(hits) if pos.size or table["id"].iat[j] in must_keep]
+    cells = [hits[j][0] for j in keep]
+    strengths = [hits[j][1] for j in keep]
+    opts = [np.full(hits[j][0].size, j, dtype=np.int64) for j in keep]
     logger.info("options serving a blank spot: %d of %d", len(keep), len(table))
 
     def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -263,6 +264,20 @@ def build_options(analysis: Analysis) -> Options:
         logger.warning("no backhaul configured: new sites are costed without backhaul")
     table = gpd.GeoDataFrame(table, geometry="geometry", crs=layers.grid.crs)
     return Options(table, cell, option, strength, group, sites, backhaul)
+
+
+def blank_hits(
+    shared: tuple[CoverageModel, np.ndarray], site: SiteRequest
+) -> tuple[np.ndarray, np.ndarray]:
+    """A site's footprint reduced to the blank cells it serves: their positions in the
+    sorted ``blank`` cells and the strength there (what a worker sends back)."""
+    model, blank = shared
+    fp = footprint_of(model, site)
+    if not blank.size:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    pos = np.searchsorted(blank, fp.cells).clip(max=blank.size - 1)
+    hit = blank[pos] == fp.cells
+    return pos[hit].astype(np.int64), fp.strength[hit].astype(np.float32)
 
 
 def build_problem(analysis: Analysis, options: Options) -> CoverageProblem:

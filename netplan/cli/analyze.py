@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from netplan.cli.errors import handle_errors
-from netplan.cli.options import config_option, out_option, overwrite_option
+from netplan.cli.options import (
+    config_option,
+    out_option,
+    overwrite_option,
+    scheduler_option,
+    scheduler_overrides,
+)
 from netplan.config import default_config_path, load_scenario
 from netplan.io.outputs import check_output_dir
 from netplan.runs import run_analysis
@@ -17,10 +23,13 @@ from netplan.runs import run_analysis
 @config_option
 @out_option
 @overwrite_option
+@scheduler_option
 @handle_errors
-def analyze(config: Path | None, out: Path | None, overwrite: bool) -> None:
+def analyze(config: Path | None, out: Path | None, overwrite: bool, scheduler: str | None) -> None:
     """Model existing coverage and find blank spots; write summary, map and rasters."""
-    scenario = load_scenario(config or default_config_path())
+    scenario = load_scenario(
+        config or default_config_path(), overrides=scheduler_overrides(scheduler)
+    )
     check_output_dir(out or scenario.output_dir(), overwrite=overwrite)
     folder, s = run_analysis(scenario, out_dir=out)
     click.echo(

@@ -27,3 +27,16 @@ overwrite_option = click.option(
     default=False,
     help="Replace the output folder if it exists (atomically, only once the run succeeds).",
 )
+scheduler_option = click.option(
+    "--scheduler",
+    "scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Dask scheduler (e.g. tcp://10.0.0.5:8786) to compute footprints on; "
+    "overrides compute.scheduler.",
+)
+
+
+def scheduler_overrides(scheduler: str | None) -> dict[str, str]:
+    """Config overrides for ``--scheduler``."""
+    return {"compute.scheduler": scheduler} if scheduler else {}

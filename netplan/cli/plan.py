@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from netplan.cli.errors import handle_errors
-from netplan.cli.options import config_option, out_option, overwrite_option
+from netplan.cli.options import (
+    config_option,
+    out_option,
+    overwrite_option,
+    scheduler_option,
+    scheduler_overrides,
+)
 from netplan.config import default_config_path, load_scenario
 from netplan.evaluate import backhaul_comparison
 from netplan.io.outputs import check_output_dir
@@ -35,6 +41,7 @@ from netplan.runs import decision_cost, run_plan
     help="Reviewer's CSV: id,decision (accept|reject|add)[,lon,lat,technology].",
 )
 @overwrite_option
+@scheduler_option
 @handle_errors
 def plan(
     config: Path | None,
@@ -44,11 +51,12 @@ def plan(
     time_limit: float | None,
     decisions: Path | None,
     overwrite: bool,
+    scheduler: str | None,
 ) -> None:
     """Choose new sites, backhaul and hotspots; write the plan, map and summary."""
     if budget is not None and target_coverage is not None:
         raise click.UsageError("give --budget or --target-coverage, not both")
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = dict(scheduler_overrides(scheduler))
     if budget is not None:
         overrides["objective.budget"] = budget
     if target_coverage is not None:

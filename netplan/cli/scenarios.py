@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from netplan.cli.errors import handle_errors
-from netplan.cli.options import config_option, out_option, overwrite_option
+from netplan.cli.options import (
+    config_option,
+    out_option,
+    overwrite_option,
+    scheduler_option,
+    scheduler_overrides,
+)
 from netplan.config import default_config_path, load_scenario
 from netplan.io.outputs import atomic_dir, check_output_dir, write_json
 from netplan.scenarios import parse_sweep, run_sweep, sweep_html
@@ -30,6 +36,7 @@ def _numbers(text: str, option: str) -> list[float]:
 @click.option("--targets", default=None, help="Coverage targets (shares 0-1), e.g. 0.8,0.9.")
 @out_option
 @overwrite_option
+@scheduler_option
 @handle_errors
 def scenarios(
     config: Path | None,
@@ -38,6 +45,7 @@ def scenarios(
     targets: str | None,
     out: Path | None,
     overwrite: bool,
+    scheduler: str | None,
 ) -> None:
     """Plan several budgets (or targets) and write scenarios.csv and scenarios.html."""
     given = [v for v in (budgets, sweep_, targets) if v]
@@ -57,7 +65,9 @@ def scenarios(
             raise click.UsageError("--targets are shares of the population, between 0 and 1")
     if budget_list is not None and any(b < 0 for b in budget_list):
         raise click.UsageError("budgets must not be negative")
-    scenario = load_scenario(config or default_config_path())
+    scenario = load_scenario(
+        config or default_config_path(), overrides=scheduler_overrides(scheduler)
+    )
     folder = out or scenario.output_dir().with_name(f"{scenario.name}-scenarios")
     check_output_dir(folder, overwrite=overwrite)
     sweep = run_sweep(scenario, budgets=budget_list, targets=target_list)

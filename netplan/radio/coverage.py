@@ -259,6 +259,24 @@ def finite_or_none(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+@dataclass(frozen=True)
+class SiteRequest:
+    """One footprint to compute: a site, its technology and optional mast and range."""
+
+    x: float
+    y: float
+    tech: TechnologyConfig
+    height_m: float | None = None
+    max_range_m: float | None = None
+
+
+def footprint_of(model: CoverageModel, site: SiteRequest) -> Footprint:
+    """The footprint of one requested site (a module-level function, so workers can run it)."""
+    return model.footprint(
+        site.x, site.y, site.tech, height_m=site.height_m, max_range_m=site.max_range_m
+    )
+
+
 def best_server(grid: Grid, footprints: Iterable[Footprint]) -> np.ndarray:
     """Best strength per cell over footprints (NaN where none covers), on the grid."""
     best = np.full(grid.size, -np.inf, dtype=np.float32)

@@ -1,0 +1,73 @@
+"""Footprints on a Dask cluster give the same plan as a local run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from netplan.cli.main import cli
+from netplan.testing import write_elevation, write_scenario
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as local:
+        yield str(local.scheduler_address)
+
+
+def test_plan_on_a_two_worker_cluster_matches_the_local_plan(tmp_path: Path, cluster: str) -> None:
+    config = write_scenario(
+        tmp_path / "s",
+        config={
+            "layers": {"elevation": "elevation.tif"},
+            "coverage": {"model": "terrain", "existing_technology": "macro_4g"},
+            "technologies": {
+                "macro_4g": {
+                    "kind": "tower",
+                    "radius_m": 1500,
+                    "height_m": 30,
+                    "frequency_mhz": 900,
+                    "eirp_dbm": 58,
+                    "min_signal_dbm": -95,
+                    "capex": 1.0e9,
+                    "opex_per_year": 1.0e8,
+                }
+            },
+            "compute": {"batch_size": 1},
+        },
+    )
+    write_elevation(tmp_path / "s" / "elevation.tif", ridge_col=30)
+    runs = {}
+    for name, extra in (("local", []), ("dask", ["--scheduler", cluster])):
+        out = tmp_path / name
+        result = CliRunner().invoke(
+            cli, ["-q", "plan", "-c", str(config), "--out", str(out), *extra]
+        )
+        assert result.exit_code == 0, result.output
+        runs[name] = out
+    local = json.loads((runs["local"] / "summary.json").read_text())
+    remote = json.loads((runs["dask"] / "summary.json").read_text())
+    local["solver"].pop("seconds")
+    remote["solver"].pop("seconds")
+    assert local == remote
+    assert (runs["local"] / "plan.geojson").read_bytes() == (
+        runs["dask"] / "plan.geojson"
+    ).read_bytes()
+    manifest = json.loads((runs["dask"] / "manifest.json").read_text())
+    assert manifest["config"]["compute"]["scheduler"] == cluster
+
+
+def test_unreachable_scheduler_exits_2(tmp_path: Path) -> None:
+    config = write_scenario(tmp_path / "s")
+    result = CliRunner().invoke(
+        cli, ["-q", "analyze", "-c", str(config), "--scheduler", "tcp://127.0.0.1:9"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Dask scheduler" in result.output
