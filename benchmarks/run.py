@@ -78,10 +78,10 @@ def run_case(config: Path, repeat: int) -> dict[str, Any]:
     }
 
 
-def _script(name: str) -> Any:
+def _script(name: str, *args: str) -> Any:
     """Run a benchmark script in its own process (its own peak memory); its JSON output."""
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / name)],
+        [sys.executable, str(ROOT / "benchmarks" / name), *args],
         capture_output=True,
         text=True,
         check=True,
@@ -93,6 +93,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument(
+        "--scale", default="", help="Also run the scale suite on these sizes, e.g. S,M,L."
+    )
     args = parser.parse_args()
     cases = {"demo_plan": ROOT / "configs" / "demo.yaml"}
     results: dict[str, Any] = {
@@ -101,6 +104,8 @@ def main() -> None:
     }
     results["footprints"] = _script("footprints.py")
     results["demand"] = _script("demand.py")
+    if args.scale:
+        results["scale"] = _script("scale.py", *args.scale.split(","))
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "results.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
@@ -130,6 +135,17 @@ def main() -> None:
         f"{k['reports']:,} reports {k['report_evidence_s']:.2f} s; "
         f"peak {results['demand']['peak_rss_mb']} MB"
     )
+    for size, case in results.get("scale", {}).get("plans", {}).items():
+        if "failed" in case:
+            print(f"scale {size}: failed {case['failed']}")
+            continue
+        print(
+            f"scale {size}: {case['wall_s']:.0f} s, peak {case['peak_rss_mb']} MB, "
+            f"gap {100 * case['solver']['gap']:.2f}%, stages {case['stages_s']}"
+        )
+    if "scale" in results:
+        rp = results["scale"]["raster_pass"]
+        print(f"raster pass over {rp['cells']:,} cells: {rp['ratio']}x a numpy sum")
     print(f"results: {path}")
 
 

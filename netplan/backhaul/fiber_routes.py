@@ -9,6 +9,7 @@ paths (Dijkstra, scipy) on the 8-connected cell graph, so a trench follows the v
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,7 +74,9 @@ def cost_surface(
         padded = np.full((h * factor, w * factor), np.nan)
         padded[: grid.height, : grid.width] = a
         blocks = padded.reshape(h, factor, w, factor)
-        with np.errstate(all="ignore"):
+        # blocks past the grid's edge are all NaN: their mean is NaN, and filled below
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             return (
                 np.nanmax(blocks, axis=(1, 3))
                 if reduce == "max"

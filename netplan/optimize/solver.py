@@ -23,6 +23,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 from netplan.errors import InfeasibleError
+from netplan.optimize.bound import lagrangian_bound
 from netplan.optimize.greedy import greedy, prune, standalone_design, standalone_option_cost
 from netplan.optimize.network import FIBER, Network
 from netplan.optimize.problem import CoverageProblem, Design
@@ -158,6 +159,8 @@ def solve(
         bound = float(obj.BestBound()) * unit
         if status == pywraplp.Solver.OPTIMAL and settings.relative_gap == 0:
             bound = float(obj.Value()) * unit
+        if maximise and status != pywraplp.Solver.OPTIMAL:
+            bound = _certified(problem, bound, lower=problem.objective(found))
         # keep the better of the solver's answer and the greedy one (time limits can bite)
         problems = problem.violations(found)
         if problems and not problem.feasible(hint):
@@ -181,6 +184,8 @@ def solve(
     logger.warning("solver returned no solution in time; using the greedy plan")
     unit = 1.0 if maximise else model.money_unit
     bound = float(obj.BestBound()) * unit if status == pywraplp.Solver.NOT_SOLVED else math.nan
+    if maximise:
+        bound = _certified(problem, bound, lower=problem.objective(hint))
     return replace(
         _result(problem, hint, "greedy", bound=bound, start=start),
         per_site_objective=baseline,
@@ -277,6 +282,14 @@ def _no_fair_plan(problem: CoverageProblem, settings: SolverSettings, *, proven:
         else ("the solver found no plan meeting the fairness rules within its limits")
     )
     raise InfeasibleError(f"{verdict}: " + "; ".join(parts))
+
+
+def _certified(problem: CoverageProblem, bound: float, *, lower: float) -> float:
+    """The tighter of SCIP's bound and the Lagrangian bound (SCIP's can stay trivial when
+    the root LP of a large model does not finish in time)."""
+    other = lagrangian_bound(problem, lower=lower)
+    usable = [b for b in (bound, other) if math.isfinite(b) and abs(b) < 1e19]
+    return min(usable) if usable else bound
 
 
 def _out_of_time(settings: SolverSettings, start: float) -> bool:

@@ -164,3 +164,15 @@ def test_hop_limit_and_capacity_are_enforced() -> None:
     found = net.violations(built, mbps, np.ones(3, bool), np.zeros(3, bool))
     assert any("links from a hub" in v for v in found)  # site 2 is 3 links away
     assert any("capacity" in v for v in found)  # the first link carries 300 > 150
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_lagrangian_bound_bounds_the_joint_backhaul_optimum(seed: int) -> None:
+    """The certified bound (cheapest-feed relaxation, then Lagrangian) never falls below the
+    optimum of the joint site + backhaul problem, with or without a satellite cap."""
+    from netplan.optimize.bound import lagrangian_bound
+
+    for cap in (None, 60.0):
+        problem = random_network_problem(seed, sat_cap=cap)
+        best = brute_force(problem)
+        assert lagrangian_bound(problem, lower=0.0) >= best - 1e-6

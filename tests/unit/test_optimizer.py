@@ -121,3 +121,24 @@ def test_hand_solved_case() -> None:
     assert sol.selected.tolist() == [False, True, True]
     assert sol.covered == 500.0
     assert sol.cost == 7.0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lagrangian_bound_is_a_valid_upper_bound(seed: int) -> None:
+    """The certified bound never falls below the true optimum (brute force), and is no
+    looser than counting every coverable person."""
+    from netplan.optimize.bound import lagrangian_bound
+
+    problem = random_problem(seed)
+    best = brute_force(problem)
+    bound = lagrangian_bound(problem, lower=0.0)
+    assert bound >= best - 1e-6
+    assert bound <= float(problem.demand.sum()) + 1e-6
+
+
+def test_lagrangian_bound_is_tight_when_the_budget_buys_everything() -> None:
+    from netplan.optimize.bound import lagrangian_bound
+
+    problem = random_problem(3, wifi_weight=0.0, budget=1e9)
+    best = brute_force(problem)
+    assert lagrangian_bound(problem, lower=best) == pytest.approx(best, rel=1e-3)
