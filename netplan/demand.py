@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from numba import njit
+from numba import njit, prange
 from rasterio.features import shapes
 from scipy import ndimage
 from shapely.geometry import shape
@@ -214,21 +214,26 @@ def calibrate_population(
     return pd.DataFrame({"name": names, "gridded": gridded, "registry": registry, "factor": factor})
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _region_sums(values: np.ndarray, region: np.ndarray, n: int) -> np.ndarray:
-    """Sum of ``values`` per region index (cells with region < 0 skipped): one pass."""
-    out = np.zeros(n, dtype=np.float64)
-    for i in range(values.size):
-        r = region[i]
-        if r >= 0:
-            out[r] += values[i]
-    return out
+    """Sum of ``values`` per region index (cells with region < 0 skipped): one pass, split
+    into contiguous chunks across threads, each with its own accumulator."""
+    chunks = 64
+    step = (values.size + chunks - 1) // chunks
+    partial = np.zeros((chunks, max(n, 1)), dtype=np.float64)
+    for c in prange(chunks):
+        acc = partial[c]
+        for i in range(c * step, min((c + 1) * step, values.size)):
+            r = region[i]
+            if r >= 0:
+                acc[r] += values[i]
+    return partial.sum(axis=0)[:n]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _scale_by_region(values: np.ndarray, region: np.ndarray, scale: np.ndarray) -> None:
     """``values *= scale[region]`` in place where region >= 0: one pass, no temporaries."""
-    for i in range(values.size):
+    for i in prange(values.size):
         r = region[i]
         if r >= 0:
             values[i] = values[i] * scale[r]
