@@ -137,6 +137,18 @@ def versus_gdal(model: TerrainModel, n: int) -> dict[str, Any]:
     }
 
 
+def line_of_sight_ms(model: TerrainModel, n: int, range_m: float) -> dict[str, Any]:
+    """Median milliseconds for one site's line-of-sight mask (viewshed) out to ``range_m``."""
+    sites = _sites(model, n, 7)
+    model.viewshed(*sites[0], observer_m=OBSERVER_M, target_m=TARGET_M, max_range_m=range_m)
+    times = []
+    for x, y in sites:
+        start = time.perf_counter()
+        model.viewshed(x, y, observer_m=OBSERVER_M, target_m=TARGET_M, max_range_m=range_m)
+        times.append(1000 * (time.perf_counter() - start))
+    return {"sites": n, "range_m": range_m, "median_ms": round(statistics.median(times), 2)}
+
+
 def main() -> dict[str, Any]:
     scenario = load_scenario(ROOT / "configs" / "demo.yaml")
     layers = load_layers(scenario)
@@ -151,6 +163,7 @@ def main() -> dict[str, Any]:
         "range_m": RANGE_M,
         "footprints": footprint_speed(model, tech, (1, 100, 1000)),
         "line_of_sight_vs_gdal": versus_gdal(model, 20),
+        "line_of_sight_15km": line_of_sight_ms(model, 50, 15_000.0),
     }
     print(json.dumps(results, indent=2))
     return results

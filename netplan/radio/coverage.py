@@ -23,7 +23,7 @@ from netplan.config import Scenario, TechnologyConfig
 from netplan.errors import ConfigError
 from netplan.grid import Grid
 from netplan.radio.propagation import environment_code, max_range_km, validity_warnings
-from netplan.radio.terrain import n_rays_for, radial_sweep, rays_to_cells
+from netplan.radio.terrain import n_rays_for, radial_los, radial_sweep, rays_to_cells
 
 logger = logging.getLogger(__name__)
 
@@ -190,17 +190,13 @@ class TerrainModel:
         self, x: float, y: float, *, observer_m: float, target_m: float, max_range_m: float
     ) -> np.ndarray:
         """Cells whose point ``target_m`` above ground is in line of sight (bool, grid-shaped)."""
-        tech = TechnologyConfig(
-            kind="tower",
-            height_m=observer_m,
-            receiver_height_m=target_m,
-            frequency_mhz=900.0,
-            eirp_dbm=0.0,
-            min_signal_dbm=-1e9,
-            capex=0.0,
-        )
-        _, los, u0, v0, n = self.signal_rays(x, y, tech, max_range_m=max_range_m)
         g = self.grid
+        n = max(1, math.ceil(max_range_m / g.resolution))
+        u0 = (x - g.x0) / g.resolution
+        v0 = (g.y0 - y) / g.resolution
+        los = radial_los(
+            self.dem, u0, v0, observer_m, target_m, n, n_rays_for(n), g.resolution, self.k_factor
+        )
         cells, _ = rays_to_cells(los.astype(np.float32), u0, v0, n, g.height, g.width, 0.5)
         mask = np.zeros(g.size, dtype=bool)
         mask[cells] = True

@@ -180,6 +180,43 @@ def radial_sweep(
     return signal, los
 
 
+@njit(parallel=True, cache=True)
+def radial_los(
+    dem: np.ndarray,
+    u0: float,
+    v0: float,
+    antenna_m: float,
+    receiver_m: float,
+    n_steps: int,
+    n_rays: int,
+    res_m: float,
+    k_factor: float,
+) -> np.ndarray:
+    """Line of sight only (bool, shape (n_rays, n_steps + 1)): the same geometry as
+    :func:`radial_sweep`'s (tangent frame, earth curvature k·R, a receiver is seen when it
+    rises above the steepest terrain slope before it), without the radio losses, for
+    viewsheds where only visibility matters."""
+    ce = 1.0 / (k_factor * EARTH_RADIUS_KM)
+    step_km = res_m / 1000.0
+    h_ts = _sample(dem, u0, v0) + antenna_m
+    los = np.zeros((n_rays, n_steps + 1), dtype=np.bool_)
+    for r in prange(n_rays):
+        theta = 2.0 * math.pi * r / n_rays
+        du, dv = math.cos(theta), -math.sin(theta)
+        s_best = -1e30
+        los[r, 0] = True
+        for j in range(1, n_steps + 1):
+            d = j * step_km
+            g = _sample(dem, u0 + du * j, v0 + dv * j)
+            drop = 500.0 * ce * d * d
+            if j == 1 or s_best < (g + receiver_m - drop - h_ts) / d:
+                los[r, j] = True
+            slope = (g - drop - h_ts) / d
+            if slope > s_best:
+                s_best = slope
+    return los
+
+
 @njit(cache=True)
 def rays_to_cells(
     values: np.ndarray,

@@ -184,3 +184,18 @@ def test_fresnel_clearance_separates_a_blocked_link_from_a_clear_one() -> None:
     # geometric line of sight still holds: the ridge only eats into the Fresnel zone
     geo = line_of_sight(ridge, grid, a, b, height_a_m=40.0, height_b_m=40.0)
     assert geo.clear and geo.worst_clearance_m > 0
+
+
+def test_line_of_sight_kernel_matches_the_full_sweep() -> None:
+    """The visibility-only kernel (viewsheds) sees exactly what the radio sweep sees."""
+    from netplan.radio.terrain import n_rays_for, radial_los, radial_sweep
+
+    rng = np.random.default_rng(5)
+    dem = np.cumsum(np.cumsum(rng.normal(0, 3, (120, 120)), axis=0), axis=1)
+    n = 50
+    _, full = radial_sweep(
+        dem, 60.3, 59.7, 30.0, 1.5, n, n_rays_for(n), 100.0, 900.0, 0, 60.0, 4 / 3
+    )
+    only = radial_los(dem, 60.3, 59.7, 30.0, 1.5, n, n_rays_for(n), 100.0, 4 / 3)
+    assert np.array_equal(full, only)
+    assert 0.05 < only.mean() < 0.95  # the terrain hides some cells and shows others
