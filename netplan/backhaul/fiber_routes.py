@@ -223,9 +223,10 @@ def routes_between(
         for row, i in enumerate(chunk):
             costs = dist[row, nodes]
             costs[i] = np.inf
-            order = [j for j in np.argsort(costs, kind="stable") if np.isfinite(costs[j])]
+            reachable = np.flatnonzero(np.isfinite(costs))
+            order = reachable[np.argsort(costs[reachable], kind="stable")]
             kept = 0
-            for j in order:
+            for j in order.tolist():
                 if kept >= neighbours:
                     break
                 key = (min(i, int(j)), max(i, int(j)))
