@@ -20,6 +20,7 @@ from shapely.ops import unary_union
 
 from netplan.config import DemandConfig, Scenario
 from netplan.errors import InputError
+from netplan.grid import block_sums, expand_blocks
 from netplan.parallel import map_sites
 from netplan.radio.coverage import (
     CoverageModel,
@@ -171,11 +172,7 @@ def urban_class(
     ``min_population`` people is urban. Each cell takes its block's class.
     """
     f = max(1, round(1000.0 / resolution_m))
-    h, w = population.shape
-    bh, bw = -(-h // f), -(-w // f)
-    padded = np.zeros((bh * f, bw * f), dtype=np.float64)
-    padded[:h, :w] = population
-    blocks = padded.reshape(bh, f, bw, f).sum(axis=(1, 3))
+    blocks = block_sums(population, f)
     area_km2 = (f * resolution_m / 1000.0) ** 2
     dense = blocks / area_km2 >= density_per_km2
     labels, n = ndimage.label(dense, structure=np.ones((3, 3), dtype=bool))
@@ -184,8 +181,7 @@ def urban_class(
     cluster_pop = np.bincount(labels.ravel(), weights=blocks.ravel(), minlength=n + 1)
     urban_cluster = cluster_pop >= min_population
     urban_cluster[0] = False
-    urban_blocks = urban_cluster[labels]
-    return np.repeat(np.repeat(urban_blocks, f, axis=0), f, axis=1)[:h, :w]
+    return expand_blocks(urban_cluster[labels], f, population.shape)
 
 
 def calibrate_population(

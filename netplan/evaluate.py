@@ -21,7 +21,6 @@ from netplan.demand import WEIGHTS, demand_weights
 from netplan.optimize.greedy import standalone_design, standalone_option_cost
 from netplan.pipeline import Analysis, PlanResult
 from netplan.units import money
-from netplan.villages import Villages
 
 SITE_COLUMNS = [
     "id",
@@ -600,11 +599,10 @@ def village_table(result: PlanResult) -> gpd.GeoDataFrame | None:
     if villages is None:
         return None
     currency = analysis.scenario.currency
-    population = analysis.layers.population
     before = villages.signal(analysis.coverage_before.covered)
     after = villages.signal(result.coverage_after.covered)
-    share_before = _village_share(villages, population, analysis.coverage_before.covered)
-    share_after = _village_share(villages, population, result.coverage_after.covered)
+    share_before = villages.covered_pct(analysis.coverage_before.covered)
+    share_after = villages.covered_pct(result.coverage_after.covered)
     own = standalone_option_cost(problem)
     blank = analysis.blank
     # the most populous blank cell of each village (its own cell when it has none)
@@ -653,16 +651,6 @@ def village_table(result: PlanResult) -> gpd.GeoDataFrame | None:
         geometry=table.geometry.to_numpy(),
         crs=table.crs,
     )
-
-
-def _village_share(villages: Villages, population: np.ndarray, covered: np.ndarray) -> np.ndarray:
-    """Percent of each village's people covered (NaN for villages without people)."""
-    v = villages.cell.ravel()
-    mine = v >= 0
-    pop = population.ravel()[mine].astype(np.float64)
-    got = np.bincount(v[mine], weights=pop * covered.ravel()[mine], minlength=villages.count)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.round(np.where(villages.people > 0, 100 * got / villages.people, np.nan), 1)
 
 
 def _region_name(analysis: Analysis, x: float, y: float) -> str:

@@ -75,6 +75,21 @@ class Grid:
         return xs, ys
 
 
+def block_sums(values: np.ndarray, f: int) -> np.ndarray:
+    """Sums over square blocks of ``f × f`` cells aligned to the top-left corner (float64;
+    blocks on the right and bottom edges sum the cells they have)."""
+    h, w = values.shape
+    bh, bw = -(-h // f), -(-w // f)
+    padded = np.zeros((bh * f, bw * f), dtype=np.float64)
+    padded[:h, :w] = values
+    return padded.reshape(bh, f, bw, f).sum(axis=(1, 3))
+
+
+def expand_blocks(blocks: np.ndarray, f: int, shape: tuple[int, int]) -> np.ndarray:
+    """A per-block array back on the cells: each cell takes its block's value."""
+    return np.repeat(np.repeat(blocks, f, axis=0), f, axis=1)[: shape[0], : shape[1]]
+
+
 def make_grid(bounds: tuple[float, float, float, float], *, crs: CRS, resolution: float) -> Grid:
     """A grid covering ``bounds`` (in ``crs``), snapped outward to multiples of ``resolution``."""
     left, bottom, right, top = bounds

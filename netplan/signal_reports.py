@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from netplan.grid import Grid
+from netplan.grid import Grid, block_sums, expand_blocks
 
 #: block statuses, in the order they are tested
 STATUSES = ("confirmed_blank", "disputed", "agrees_covered", "mixed")
@@ -98,12 +98,10 @@ def report_evidence(
     block_side = f * grid.resolution
     bh, bw = -(-grid.height // f), -(-grid.width // f)
     n_blocks = bh * bw
-    rows, cols = np.divmod(np.arange(grid.size, dtype=np.int64), grid.width)
-    cell_block = (rows // f) * bw + cols // f
-
-    in_region_cell = np.asarray(region).ravel() >= 0
-    pop = np.where(in_region_cell, np.asarray(population, dtype=np.float64).ravel(), 0.0)
-    cov = np.asarray(covered, dtype=bool).ravel()
+    in_region = np.asarray(region) >= 0
+    in_region_cell = in_region.ravel()
+    pop = np.where(in_region, np.asarray(population, dtype=np.float64), 0.0)
+    cov = np.asarray(covered, dtype=bool)
 
     # reports -> cells -> blocks; non-finite coordinates count as outside
     finite = np.isfinite(x) & np.isfinite(y)
@@ -111,11 +109,12 @@ def report_evidence(
     flat[finite] = grid.flat_index(x[finite], y[finite])
     inside = flat >= 0
     inside[inside] = in_region_cell[flat[inside]]
-    report_block = cell_block[flat[inside]]
+    report_row, report_col = np.divmod(flat[inside], grid.width)
+    report_block = (report_row // f) * bw + report_col // f
     reports = np.bincount(report_block, minlength=n_blocks)
     dark_n = np.bincount(report_block, weights=dark[inside], minlength=n_blocks).astype(np.int64)
-    block_pop = np.bincount(cell_block, weights=pop, minlength=n_blocks)
-    block_cov = np.bincount(cell_block, weights=pop * cov, minlength=n_blocks)
+    block_pop = block_sums(pop, f).ravel()
+    block_cov = block_sums(np.where(cov, pop, 0.0), f).ravel()
 
     published = reports >= k
     dark_share = np.where(reports > 0, dark_n / np.maximum(reports, 1), 0.0)
@@ -134,8 +133,11 @@ def report_evidence(
     blank_block = published & (status_code == 0)
     disputed_block = published & (status_code == 1)
 
-    dark_cells = np.flatnonzero((blank_block | disputed_block)[cell_block] & in_region_cell)
-    disputed_cells = np.flatnonzero(disputed_block[cell_block] & (pop > 0) & cov)
+    def on_cells(per_block: np.ndarray) -> np.ndarray:
+        return expand_blocks(per_block.reshape(bh, bw), f, grid.shape)
+
+    dark_cells = np.flatnonzero(on_cells(blank_block | disputed_block) & in_region)
+    disputed_cells = np.flatnonzero(on_cells(disputed_block) & (pop > 0) & cov)
 
     idx = np.flatnonzero(published)
     br, bc = np.divmod(idx, bw)

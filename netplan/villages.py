@@ -39,9 +39,28 @@ class Villages:
         """Village index of flat grid cells (-1: none)."""
         return self.cell.ravel()[flat].astype(np.int64)
 
+    def covered_people(self, covered: np.ndarray) -> np.ndarray:
+        """Per village: its people in cells of the ``covered`` grid mask."""
+        return _people_per_village(self.cell, self.population, covered, self.count)
+
+    def covered_pct(self, covered: np.ndarray) -> np.ndarray:
+        """Per village: percent of its people covered (NaN for villages without people)."""
+        got = self.covered_people(covered)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.round(np.where(self.people > 0, 100 * got / self.people, np.nan), 1)
+
     def signal(self, covered: np.ndarray) -> np.ndarray:
-        """Per village: has signal under the ``covered`` grid mask."""
-        return village_signal(self.cell, self.population, covered, self.point_cells, self.share)
+        """Per village: has signal under the ``covered`` grid mask.
+
+        A village has signal when at least ``share`` of its people are covered; a village
+        with no people on the grid (a point in an empty cell) has signal when its own cell
+        is covered.
+        """
+        own = np.zeros(self.count, dtype=bool)
+        on_grid = self.point_cells >= 0
+        own[on_grid] = covered.ravel()[self.point_cells[on_grid]]
+        enough = self.covered_people(covered) >= self.share * self.people - 1e-9
+        return np.where(self.people > 0, enough, own)
 
     @property
     def need(self) -> np.ndarray:
@@ -59,13 +78,22 @@ def village_status(layers: Layers, covered: np.ndarray, *, share: float) -> Vill
         return None
     pts = villages.geometry.representative_point()
     point_cells = layers.grid.flat_index(pts.x.to_numpy(), pts.y.to_numpy())
-    v = cell.ravel()
-    mine = v >= 0
-    pop = layers.population.ravel()[mine].astype(np.float64)
     n = len(villages)
-    people = np.bincount(v[mine], weights=pop, minlength=n)
-    before = np.bincount(v[mine], weights=pop * covered.ravel()[mine], minlength=n)
-    return Villages(villages, cell, point_cells, people, before, share, layers.population)
+    pop = layers.population
+    people = _people_per_village(cell, pop, None, n)
+    before = _people_per_village(cell, pop, covered, n)
+    return Villages(villages, cell, point_cells, people, before, share, pop)
+
+
+def _people_per_village(
+    village: np.ndarray, population: np.ndarray, covered: np.ndarray | None, n: int
+) -> np.ndarray:
+    """People per village index (only those in ``covered`` cells, when given)."""
+    v = village.ravel()
+    mine = v >= 0
+    if covered is not None:
+        mine &= covered.ravel()
+    return np.bincount(v[mine], weights=population.ravel()[mine].astype(np.float64), minlength=n)
 
 
 def village_cells(
@@ -100,30 +128,3 @@ def village_cells(
     hit = np.isfinite(dist)
     out.ravel()[cells[hit]] = nearest[hit].astype(np.int32)
     return out
-
-
-def village_signal(
-    village: np.ndarray,
-    population: np.ndarray,
-    covered: np.ndarray,
-    point_cells: np.ndarray,
-    share: float,
-) -> np.ndarray:
-    """Has signal, per village.
-
-    A village has signal when at least ``share`` of its people are covered; a village with
-    no people on the grid (a point in an empty cell) has signal when its own cell
-    (``point_cells``, -1 when off the grid) is covered.
-    """
-    n = point_cells.size
-    v = village.ravel()
-    mine = v >= 0
-    pop = population.ravel()[mine].astype(np.float64)
-    people = np.bincount(v[mine], weights=pop, minlength=n)
-    cov = np.bincount(v[mine], weights=pop * covered.ravel()[mine], minlength=n)
-    own = np.zeros(n, dtype=bool)
-    on_grid = point_cells >= 0
-    own[on_grid] = covered.ravel()[point_cells[on_grid]]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        signal = np.where(people > 0, cov >= share * people - 1e-9, own)
-    return signal.astype(bool)
