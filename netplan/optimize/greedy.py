@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from netplan.optimize import local_search
 from netplan.optimize.problem import CoverageProblem, Design
 
 
@@ -61,8 +62,9 @@ def standalone_option_cost(problem: CoverageProblem) -> np.ndarray:
     return problem.cost + problem.network.standalone_cost()[problem.group]
 
 
-def greedy(problem: CoverageProblem) -> Design:
-    """A feasible design; in target mode it may fall short of the target."""
+def greedy(problem: CoverageProblem, *, search_s: float = 30.0) -> Design:
+    """A feasible design; in target mode it may fall short of the target. Budget mode
+    improves it by local search for up to ``search_s`` seconds."""
     n = problem.n_options
     net = problem.network
     with_sat = standalone_option_cost(problem)
@@ -130,6 +132,8 @@ def greedy(problem: CoverageProblem) -> Design:
             if net is not None and net.satellite_capacity_mbps is not None and cost[j] < no_sat[j]:
                 bw_j = problem.bandwidth_mbps[j] if problem.bandwidth_mbps is not None else 0.0
                 room -= float(bw_j)
+    if problem.target is None and local_search.applies(problem):
+        selected = local_search.improve(problem, selected, cost, seconds=search_s)
     if problem.budget is not None and problem.forced is None and rules is None:
         single = _best_single(problem, cost)
         if single is not None and _score(problem, single) > _score(problem, selected):

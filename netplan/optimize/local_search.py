@@ -1,0 +1,170 @@
+"""Local search on a budget-mode selection: fill the budget, then swap one option for another
+while the objective improves.
+
+It works on the per-site view that the greedy uses (each option costs its equipment plus
+its site's cheapest stand-alone feed), so every selection it returns can be fed on its own.
+Swap gains are estimated for every (drop, add) pair at once with one sparse product, and the
+best few are checked exactly before one is applied; a swap is kept only when the exact
+objective rises. Each round is O(nnz + n × selected).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+from scipy import sparse
+
+from netplan.optimize.problem import CoverageProblem
+
+logger = logging.getLogger(__name__)
+
+
+def applies(problem: CoverageProblem) -> bool:
+    """Local search keeps only the budget and one option per site: rules, villages and a
+    shared satellite capacity need the exact model (or the greedy's own phases)."""
+    net = problem.network
+    return (
+        problem.budget is not None
+        and problem.rules is None
+        and problem.villages is None
+        and (net is None or net.satellite_capacity_mbps is None)
+    )
+
+
+def _levels(problem: CoverageProblem, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: how many selected towers and selected hotspots serve it."""
+    sel = selected.astype(np.float64)
+    towers = np.asarray(problem.cover @ (sel * ~problem.is_wifi)).ravel()
+    hotspots = np.asarray(problem.cover @ (sel * problem.is_wifi)).ravel()
+    return towers, hotspots
+
+
+def _value(problem: CoverageProblem, towers: np.ndarray, hotspots: np.ndarray) -> np.ndarray:
+    """Objective contribution of each row at the given counts."""
+    d, alpha = problem.demand, problem.wifi_weight
+    return np.where(towers > 0, d, np.where(hotspots > 0, alpha * d, 0.0))
+
+
+def _fill(
+    problem: CoverageProblem, selected: np.ndarray, cost: np.ndarray, allowed: np.ndarray
+) -> None:
+    """Add the best gain-per-cost option that still fits, until none does (in place)."""
+    budget = float(problem.budget or 0.0)
+    d, alpha = problem.demand, problem.wifi_weight
+    cover_t = problem.cover.T.tocsr()
+    while True:
+        towers, hotspots = _levels(problem, selected)
+        level = np.where(towers > 0, 1.0, np.where(hotspots > 0, alpha, 0.0))
+        gain = np.where(
+            problem.is_wifi,
+            cover_t @ (d * np.maximum(alpha - level, 0.0)),
+            cover_t @ (d * (1.0 - level)),
+        )
+        used = np.zeros(problem.n_groups, dtype=bool)
+        used[problem.group[selected]] = True
+        room = budget - float(cost[selected].sum())
+        open_ = allowed & ~selected & ~used[problem.group] & (cost <= room + 1e-9) & (gain > 1e-12)
+        if not open_.any():
+            return
+        ratio = np.where(open_, gain / np.maximum(cost, 1e-9), -np.inf)
+        selected[int(np.argmax(ratio))] = True
+
+
+def improve(
+    problem: CoverageProblem,
+    selected: np.ndarray,
+    cost: np.ndarray,
+    *,
+    max_rounds: int = 200,
+    seconds: float = 30.0,
+    checks: int = 8,
+) -> np.ndarray:
+    """A selection at least as good as ``selected`` (budget mode), by fill and 1-for-1 swaps.
+
+    ``cost`` is each option's cost in the per-site view. Reviewer decisions are kept: an
+    accepted site is never dropped, a rejected one never added.
+    """
+    selected = np.asarray(selected, dtype=bool).copy()
+    budget = float(problem.budget or 0.0)
+    allowed = np.isfinite(cost)
+    keep = np.zeros(problem.n_options, dtype=bool)
+    if problem.forced is not None:
+        allowed &= problem.forced[problem.group] != 0
+        keep = selected & (problem.forced[problem.group] == 1)
+    if float(cost[selected].sum()) > budget * (1 + 1e-9):
+        return selected
+    d, alpha = problem.demand, problem.wifi_weight
+    cover = problem.cover.tocsr().astype(np.float64)
+    cover_t = cover.T.tocsr()
+    _fill(problem, selected, cost, allowed)
+    start = time.perf_counter()
+    rounds = 0
+    for rounds in range(1, max_rounds + 1):  # noqa: B007 - reported below
+        if time.perf_counter() - start > seconds:
+            break
+        towers, hotspots = _levels(problem, selected)
+        now = _value(problem, towers, hotspots)
+        total = float(now.sum())
+        level = np.where(towers > 0, 1.0, np.where(hotspots > 0, alpha, 0.0))
+        gain = np.where(
+            problem.is_wifi,
+            cover_t @ (d * np.maximum(alpha - level, 0.0)),
+            cover_t @ (d * (1.0 - level)),
+        )
+        drop = np.flatnonzero(selected & ~keep)
+        if drop.size == 0:
+            break
+        # what each row loses when option j leaves: only rows that j alone lifts, i.e. rows
+        # with one tower (a tower leaving) or no tower and one hotspot (a hotspot leaving)
+        alone_t = towers == 1
+        alone_w = (towers == 0) & (hotspots == 1)
+        rows = np.flatnonzero(alone_t | alone_w)
+        fall = np.where(hotspots > 0, alpha * d, 0.0)
+        per_row = np.where(alone_t, d - fall, alpha * d)[rows]
+        sub = cover[rows][:, drop].tocoo()
+        keep_entry = np.where(
+            problem.is_wifi[drop][sub.col], alone_w[rows][sub.row], alone_t[rows][sub.row]
+        )
+        lost = sparse.csr_matrix(
+            (per_row[sub.row[keep_entry]], (sub.row[keep_entry], sub.col[keep_entry])),
+            shape=(rows.size, drop.size),
+        )
+        loss = np.asarray(lost.sum(axis=0)).ravel()
+        # a tower added back restores what the dropped option's rows lost (a hotspot added
+        # restores at most its weight: estimated, then checked exactly)
+        restore = np.asarray((cover[rows].T.tocsr() @ lost).todense())
+        restore[problem.is_wifi] *= alpha
+        delta = gain[:, None] - loss[None, :] + restore
+        spent = float(cost[selected].sum())
+        fits = spent - cost[drop][None, :] + cost[:, None] <= budget + 1e-9
+        used = np.bincount(problem.group[selected], minlength=problem.n_groups)
+        # the added option's site must be free once the dropped option leaves
+        site_free = (
+            used[problem.group][:, None] - (problem.group[:, None] == problem.group[drop][None, :])
+        ) == 0
+        ok = fits & site_free & allowed[:, None] & ~selected[:, None]
+        delta = np.where(ok, delta, -np.inf)
+        flat_all = delta.ravel()
+        top = min(checks, flat_all.size)
+        flat = np.argpartition(-flat_all, top - 1)[:top]
+        flat = flat[np.lexsort((flat, -flat_all[flat]))]  # best first, ties by position
+        applied = False
+        for f in flat.tolist():
+            k, col = divmod(f, drop.size)
+            if not np.isfinite(delta[k, col]) or delta[k, col] <= 1e-9 * max(total, 1.0):
+                break
+            trial = selected.copy()
+            trial[drop[col]] = False
+            trial[k] = True
+            t_towers, t_hotspots = _levels(problem, trial)
+            if float(_value(problem, t_towers, t_hotspots).sum()) > total * (1 + 1e-12) + 1e-9:
+                selected = trial
+                _fill(problem, selected, cost, allowed)
+                applied = True
+                break
+        if not applied:
+            break
+    logger.info("local search: %d rounds, %.2f s", rounds, time.perf_counter() - start)
+    return selected
