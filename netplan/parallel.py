@@ -64,7 +64,9 @@ def map_sites(
     is given. ``fn`` must be a module-level function (it is pickled to the workers)."""
     if client is None or not items:
         return [fn(shared, item) for item in items]
-    remote = client.scatter(shared, broadcast=True)
+    # a fresh key each call: a repeated scatter of equal data under its hash key can race
+    # with the release of the previous call's copy
+    remote = client.scatter(shared, broadcast=True, hash=False)
     batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
     futures = [client.submit(_run_batch, fn, remote, batch, pure=False) for batch in batches]
     out: list[R] = []

@@ -446,8 +446,9 @@ def solve_plan(
     ``warm`` is a design to start from (e.g. the plan at the previous, smaller budget).
     """
     t = analysis.timings
-    with t.stage("solve"), _reachable_share(analysis):
-        solution = solve(problem, solver_settings(analysis.scenario), warm=warm)
+    scheduler = analysis.scenario.compute.scheduler
+    with t.stage("solve"), _reachable_share(analysis), dask_client(scheduler) as client:
+        solution = solve(problem, solver_settings(analysis.scenario), warm=warm, client=client)
     logger.info(
         "solution: %s, %.0f people newly covered, gap %.3f%%, %.1f s",
         solution.status,

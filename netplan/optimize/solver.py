@@ -18,12 +18,14 @@ import logging
 import math
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from ortools.linear_solver import pywraplp
 
 from netplan.errors import InfeasibleError
 from netplan.optimize.bound import lagrangian_bound
+from netplan.optimize.clusters import Priced, Shared, share_budget, split
 from netplan.optimize.greedy import greedy, prune, standalone_design, standalone_option_cost
 from netplan.optimize.network import FIBER, Network
 from netplan.optimize.problem import CoverageProblem, Design
@@ -79,12 +81,19 @@ def relative_gap(objective: float, bound: float, *, maximise: bool) -> float:
 
 
 def solve(
-    problem: CoverageProblem, settings: SolverSettings, *, warm: Design | None = None
+    problem: CoverageProblem,
+    settings: SolverSettings,
+    *,
+    warm: Design | None = None,
+    start_from: Design | None = None,
+    client: Any = None,
 ) -> Solution:
     """Solve ``problem`` to within ``settings.relative_gap`` or the time limit.
 
     ``warm`` (optional) is a design to start from; the answer is never worse than it when
-    it is feasible (budget sweeps stay monotone this way).
+    it is feasible (budget sweeps stay monotone this way). ``start_from`` replaces the greedy
+    start when the caller has already computed it. ``client`` (a ``dask.distributed``
+    client) runs the clusters' solves on a Dask cluster.
 
     Raises
     ------
@@ -102,7 +111,9 @@ def solve(
                 reachable=reachable,
             )
     _check_floors_reachable(problem)
-    hint = greedy(problem)
+    # local search may take a tenth of the time (at most 30 s)
+    search_s = min(30.0, 0.1 * settings.time_limit_s)
+    hint = start_from if start_from is not None else greedy(problem, search_s=search_s)
     if problem.villages is not None and problem.n_options and problem.n_rows:
         # start from the demand optimum too: village constraints make a weak relaxation,
         # and this way the village plan never lights up fewer villages than the demand plan
@@ -124,7 +135,11 @@ def solve(
         # warm start from the per-site optimum: each site on its cheapest own feed, solved
         # exactly (a much easier model), then fed for real
         alone = per_site_problem(problem)
-        first = solve(alone, replace(settings, time_limit_s=settings.time_limit_s / 4))
+        first = solve(
+            alone,
+            replace(settings, time_limit_s=settings.time_limit_s / 8),
+            start_from=Design(hint.selected),
+        )
         candidate = standalone_design(problem, first.selected)
         if problem.feasible(candidate) and not _worse(problem, candidate, hint, maximise):
             hint = candidate
@@ -133,10 +148,53 @@ def solve(
         hint = warm
     if problem.n_options == 0 or problem.n_rows == 0:
         return _result(problem, hint, "optimal", bound=problem.objective(hint), start=start)
+    shared = None
+    if maximise:
+        # independent clusters (islands): share the budget by pricing money, each cluster
+        # solved on its own (on the Dask cluster when one is given)
+        parts = split(problem)
+        if len(parts) >= 2:
+            each = 0.25 * settings.time_limit_s / (16 * len(parts))
+            shared = share_budget(
+                problem, parts, replace(settings, time_limit_s=max(each, 0.05)), client=client
+            )
+            if problem.feasible(shared.design) and not _worse(
+                problem, shared.design, hint, maximise
+            ):
+                hint = shared.design
 
+    # the LP relaxation first (GLOP): a certified bound that SCIP's root may not reach in
+    # time on a large model, and reduced costs that fix the options no improving plan uses
+    relax = None
+    incumbent = problem.objective(hint)
+    # (only from a feasible plan: its value is what the reduced costs are measured against)
+    if maximise and problem.villages is None and problem.feasible(hint):
+        relax = _lp_relaxation(problem, seconds=0.6 * settings.time_limit_s)
+    if relax is not None and relative_gap(incumbent, relax.value, maximise=True) <= (
+        settings.relative_gap
+    ):
+        # the plan in hand is already proven within the gap asked for: no search needed
+        logger.info("LP bound %.1f proves the plan (%.1f) within the gap", relax.value, incumbent)
+        found = _cheapest_for(problem, prune(problem, hint), settings, start)
+        return replace(
+            _result(
+                problem, found, "gap_reached", bound=_tighter(relax.value, shared), start=start
+            ),
+            per_site_objective=baseline,
+            stopped_by_time=False,
+        )
     solver = _scip(settings)
     model = _Model(solver, problem)
     solver.SetHint(*model.hint(hint))
+    if relax is not None:
+        fixed = relax.fix(model, incumbent)
+        logger.info(
+            "LP bound %.1f (plan so far %.1f): %d of %d binaries fixed by reduced cost",
+            relax.value,
+            incumbent,
+            fixed,
+            len(relax.values),
+        )
     # budget mode keeps a quarter of the time for the second (cheapest-design) phase
     share = 0.75 if maximise else 1.0
     remaining = max(0.05, share * settings.time_limit_s - (time.perf_counter() - start))
@@ -159,8 +217,11 @@ def solve(
         bound = float(obj.BestBound()) * unit
         if status == pywraplp.Solver.OPTIMAL and settings.relative_gap == 0:
             bound = float(obj.Value()) * unit
-        if maximise and status != pywraplp.Solver.OPTIMAL:
+        if relax is not None:
+            bound = relax.certify(bound, incumbent)
+        elif maximise and status != pywraplp.Solver.OPTIMAL:
             bound = _certified(problem, bound, lower=problem.objective(found))
+        bound = _tighter(bound, shared)
         # keep the better of the solver's answer and the greedy one (time limits can bite)
         problems = problem.violations(found)
         if problems and not problem.feasible(hint):
@@ -184,8 +245,11 @@ def solve(
     logger.warning("solver returned no solution in time; using the greedy plan")
     unit = 1.0 if maximise else model.money_unit
     bound = float(obj.BestBound()) * unit if status == pywraplp.Solver.NOT_SOLVED else math.nan
-    if maximise:
+    if relax is not None:
+        bound = relax.certify(bound, incumbent)
+    elif maximise:
         bound = _certified(problem, bound, lower=problem.objective(hint))
+    bound = _tighter(bound, shared)
     return replace(
         _result(problem, hint, "greedy", bound=bound, start=start),
         per_site_objective=baseline,
@@ -292,6 +356,97 @@ def _certified(problem: CoverageProblem, bound: float, *, lower: float) -> float
     return min(usable) if usable else bound
 
 
+def _tighter(bound: float, shared: Shared | None) -> float:
+    """The smaller of a bound and the one the clusters' pricing proved."""
+    if shared is None or not math.isfinite(shared.bound):
+        return bound
+    if not math.isfinite(bound) or abs(bound) >= 1e19:
+        return shared.bound
+    return min(bound, shared.bound)
+
+
+def solve_priced(problem: CoverageProblem, price: float, settings: SolverSettings) -> Priced:
+    """The plan maximising value − ``price`` × cost with no budget (one cluster's part in
+    sharing the budget), with SCIP's upper bound on that quantity."""
+    solver = _scip(settings)
+    model = _Model(solver, problem, price=price)
+    solver.SetTimeLimit(int(max(settings.time_limit_s, 0.05) * 1000))
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, settings.relative_gap)
+    status = solver.Solve(params)
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        empty = Design(np.zeros(problem.n_options, dtype=bool))
+        if problem.network is not None:
+            empty = Design(
+                empty.selected,
+                np.zeros(problem.network.n_arcs, dtype=bool),
+                np.zeros(problem.network.n_sites, dtype=bool),
+            )
+        return Priced(empty, 0.0, 0.0, math.inf)
+    design = model.design()
+    upper = float(solver.Objective().BestBound())
+    if status == pywraplp.Solver.OPTIMAL and settings.relative_gap == 0:
+        upper = float(solver.Objective().Value())
+    return Priced(design, problem.objective(design), problem.total_cost(design), upper)
+
+
+@dataclass(frozen=True)
+class _Relaxation:
+    """The optimum of the full model's LP relaxation (budget mode), with each binary's value
+    and reduced cost there, in :meth:`_Model.binaries` order."""
+
+    value: float
+    values: np.ndarray
+    reduced: np.ndarray
+
+    def fixings(self, incumbent: float) -> tuple[np.ndarray, np.ndarray]:
+        """Binaries that are 0 (resp. 1) in every plan better than ``incumbent``.
+
+        Moving a binary off its LP bound lowers the LP optimum by at least its reduced cost;
+        when that drops the bound below the incumbent, no better plan moves it.
+        """
+        slack = self.value - incumbent + 1e-6 * max(1.0, abs(self.value))
+        zero = (self.values <= 1e-9) & (-self.reduced > slack)
+        one = (self.values >= 1 - 1e-9) & (self.reduced > slack)
+        return zero, one
+
+    def fix(self, model: _Model, incumbent: float) -> int:
+        """Fix, in ``model``, every binary :meth:`fixings` decides; the count fixed."""
+        zero, one = self.fixings(incumbent)
+        for var, z, o in zip(model.binaries(), zero.tolist(), one.tolist(), strict=True):
+            if z:
+                var.SetBounds(0.0, 0.0)
+            elif o:
+                var.SetBounds(1.0, 1.0)
+        return int(zero.sum() + one.sum())
+
+    def certify(self, bound: float, incumbent: float) -> float:
+        """The certified bound from a solve of the fixed model: plans outside it are no better
+        than ``incumbent``, and none is better than the LP."""
+        inside = bound if math.isfinite(bound) and abs(bound) < 1e19 else math.inf
+        return min(self.value, max(inside, incumbent))
+
+
+def _lp_relaxation(problem: CoverageProblem, *, seconds: float) -> _Relaxation | None:
+    """Solve the LP relaxation of the full model with GLOP (None when it does not finish)."""
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None:  # pragma: no cover - OR-Tools wheels always ship GLOP
+        return None
+    model = _Model(solver, problem)
+    solver.SetTimeLimit(int(max(seconds, 0.1) * 1000))
+    began = time.perf_counter()
+    status = solver.Solve()
+    logger.info("LP relaxation: status %d in %.1f s", status, time.perf_counter() - began)
+    if status != pywraplp.Solver.OPTIMAL:
+        return None
+    binaries = model.binaries()
+    return _Relaxation(
+        value=float(solver.Objective().Value()),
+        values=np.array([v.solution_value() for v in binaries]),
+        reduced=np.array([v.reduced_cost() for v in binaries]),
+    )
+
+
 def _out_of_time(settings: SolverSettings, start: float) -> bool:
     return time.perf_counter() - start >= 0.97 * settings.time_limit_s
 
@@ -318,7 +473,7 @@ def _cheapest_for(
     """Second phase: the cheapest design keeping the coverage found (ties broken on cost)."""
     value = problem.objective(found)
     spent = time.perf_counter() - start
-    limit = max(settings.time_limit_s - spent, 0.0)
+    limit = min(max(settings.time_limit_s - spent, 0.0), 0.25 * settings.time_limit_s)
     if value <= 0 or limit <= 0.05:
         return found
     solver = _scip(settings)
@@ -344,14 +499,31 @@ def per_site_problem(problem: CoverageProblem) -> CoverageProblem:
     return replace(problem, cost=standalone_option_cost(problem), network=None, bandwidth_mbps=None)
 
 
+class _Priced:
+    """The objective seen as a money line: each money coefficient enters at ``factor`` times."""
+
+    def __init__(self, objective: pywraplp.Objective, factor: float) -> None:
+        self.objective, self.factor = objective, factor
+
+    def SetCoefficient(self, var: pywraplp.Variable, coef: float) -> None:
+        self.objective.SetCoefficient(var, self.factor * coef)
+
+
 class _Model:
     """The MIP of a problem in an OR-Tools solver (variables kept for hints and answers)."""
 
     def __init__(
-        self, solver: pywraplp.Solver, problem: CoverageProblem, *, floor: float | None = None
+        self,
+        solver: pywraplp.Solver,
+        problem: CoverageProblem,
+        *,
+        floor: float | None = None,
+        price: float | None = None,
     ) -> None:
         """``floor`` (budget mode): instead of maximising coverage, keep it at least ``floor``
-        and minimise the cost (the second, tie-breaking phase)."""
+        and minimise the cost (the second, tie-breaking phase). ``price`` (budget mode):
+        no budget; maximise value − price × cost instead (a cluster's share of the budget is
+        found by pricing money, see :mod:`netplan.optimize.clusters`)."""
         self.solver, self.problem = solver, problem
         inf = solver.infinity()
         maximise = problem.target is None
@@ -370,7 +542,13 @@ class _Model:
         self._rows()
         obj = solver.Objective()
         # the money line: budget (max coverage) or objective (min cost, in money units)
-        money = solver.Constraint(-inf, float(problem.budget or 0.0) / mu) if maximise else obj
+        money: pywraplp.Constraint | pywraplp.Objective | _Priced
+        if price is not None:
+            money = _Priced(obj, -price * mu)
+        elif maximise:
+            money = solver.Constraint(-inf, float(problem.budget or 0.0) / mu)
+        else:
+            money = obj
         self.spend: list[tuple[pywraplp.Variable, float, int]] = []  # (var, money, site)
         for j, var in enumerate(self.x):
             money.SetCoefficient(var, float(problem.cost[j]) / mu)
@@ -494,7 +672,7 @@ class _Model:
 
     def _network(
         self,
-        money: pywraplp.Constraint | pywraplp.Objective,
+        money: pywraplp.Constraint | pywraplp.Objective | _Priced,
         *,
         also: pywraplp.Objective | None = None,
     ) -> None:
@@ -585,6 +763,10 @@ class _Model:
             total = solver.Constraint(-inf, float(net.satellite_capacity_mbps) / bu)
             for q in sat_mbps.values():
                 total.SetCoefficient(q, 1.0)
+
+    def binaries(self) -> list[pywraplp.Variable]:
+        """Every 0/1 variable, in an order fixed by the problem alone."""
+        return list(self.x) + list(self.zk.values()) + list(self.s.values()) + list(self.v.values())
 
     def hint(self, design: Design) -> tuple[list[pywraplp.Variable], list[float]]:
         variables = list(self.x) + list(self.s.values())

@@ -71,3 +71,23 @@ def test_unreachable_scheduler_exits_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2, result.output
     assert "Dask scheduler" in result.output
+
+
+def test_island_solves_on_the_cluster_match_the_local_ones(cluster: str) -> None:
+    """The clusters' priced solves (budget sharing) run on the workers: same plan, same
+    bound as in this process."""
+    from dask.distributed import Client
+
+    from netplan.optimize.clusters import share_budget, split
+    from netplan.optimize.solver import SolverSettings
+    from tests.unit.test_clusters import islands
+    from tests.unit.test_optimizer import random_problem
+
+    parts = [random_problem(seed, n=5, m=7) for seed in range(3)]
+    problem = islands(*parts, budget=0.3 * sum(float(p.cost.sum()) for p in parts))
+    settings = SolverSettings(time_limit_s=20, relative_gap=0.0, seed=0)
+    here = share_budget(problem, split(problem), settings)
+    with Client(cluster) as client:
+        there = share_budget(problem, split(problem), settings, client=client)
+    assert there.design.selected.tolist() == here.design.selected.tolist()
+    assert there.value == here.value and there.bound == here.bound

@@ -176,3 +176,67 @@ def test_lagrangian_bound_bounds_the_joint_backhaul_optimum(seed: int) -> None:
         problem = random_network_problem(seed, sat_cap=cap)
         best = brute_force(problem)
         assert lagrangian_bound(problem, lower=0.0) >= best - 1e-6
+
+
+def _best_design(problem: CoverageProblem) -> Design:
+    """The brute-force optimum's design (the first found at the best value)."""
+    best, found = -np.inf, None
+    net = problem.network
+    assert net is not None
+    choices = []
+    for g in range(problem.n_groups):
+        feeds: list[tuple[str, int]] = [("off", -1)]
+        if np.isfinite(net.satellite_cost[g]):
+            feeds.append(("sat", g))
+        feeds += [("arc", int(a)) for a in np.flatnonzero(net.head == g)]
+        choices.append(feeds)
+    for combo in itertools.product(*choices):
+        arcs = np.zeros(net.n_arcs, bool)
+        sat = np.zeros(net.n_sites, bool)
+        for kind, idx in combo:
+            if kind == "arc":
+                arcs[idx] = True
+            elif kind == "sat":
+                sat[idx] = True
+        design = Design(np.array([c[0] != "off" for c in combo]), arcs, sat)
+        if problem.feasible(design) and problem.objective(design) > best + 1e-9:
+            best, found = problem.objective(design), design
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_lp_bound_and_reduced_cost_fixings_keep_the_optimum(seed: int) -> None:
+    """The LP relaxation bounds the joint optimum from above, and the binaries its reduced
+    costs fix (given a weaker plan) are fixed the way the optimum has them."""
+    from netplan.optimize.greedy import greedy
+    from netplan.optimize.solver import _lp_relaxation, _Model, _scip
+
+    problem = random_network_problem(seed)
+    optimum = _best_design(problem)
+    best = problem.objective(optimum)
+    relax = _lp_relaxation(problem, seconds=10)
+    assert relax is not None
+    assert relax.value >= best - 1e-6
+    incumbent = min(problem.objective(greedy(problem)), best - 1.0)
+    zero, one = relax.fixings(incumbent)
+    model = _Model(_scip(EXACT), problem)
+    values = dict(zip(*model.hint(optimum), strict=True))
+    binaries = model.binaries()
+    for var, z, o in zip(binaries, zero.tolist(), one.tolist(), strict=True):
+        if z:
+            assert values.get(var, 0.0) == 0.0, var.name()
+        if o:
+            assert values.get(var, 0.0) == 1.0, var.name()
+
+
+def test_lp_bound_certifies_a_large_gap_closed() -> None:
+    """certify(): inside the fixed model the solver's bound counts; outside it, nothing beats
+    the incumbent; and never above the LP."""
+    from netplan.optimize.solver import _Relaxation
+
+    relax = _Relaxation(value=100.0, values=np.zeros(0), reduced=np.zeros(0))
+    assert relax.certify(95.0, incumbent=90.0) == 95.0
+    assert relax.certify(85.0, incumbent=90.0) == 90.0
+    assert relax.certify(120.0, incumbent=90.0) == 100.0
+    assert relax.certify(1e20, incumbent=90.0) == 100.0

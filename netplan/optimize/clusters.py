@@ -1,0 +1,267 @@
+"""Independent clusters of a covering problem, and the budget shared between them exactly.
+
+Two sites belong to one cluster when they serve a common demand row, when a backhaul link
+joins them, or when a rule ties them (a region's floor or spend cap, a village, a shared
+satellite capacity). Islands and valleys cut off by terrain fall apart this way; clusters
+then share nothing but the budget.
+
+The budget is shared by pricing money (Everett's generalised Lagrange multipliers): at a
+price λ (people per rupiah) each cluster on its own maximises value − λ·cost, exactly, in a
+model far smaller than the whole. Whatever those cluster plans spend together, their union
+is optimal for that spend, and for every λ
+
+    λ·B + Σ_k max_k (value − λ·cost)
+
+bounds every plan within the budget B from above. A search over λ finds the price at which
+the clusters' spend meets the budget; the cluster solves of each step are independent, so
+they run on a Dask cluster when one is given.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from netplan.optimize.network import Network
+from netplan.optimize.problem import CoverageProblem, Design, VillageGoal
+from netplan.parallel import map_sites
+
+logger = logging.getLogger(__name__)
+
+
+def site_clusters(problem: CoverageProblem) -> tuple[int, np.ndarray]:
+    """(number of clusters, cluster of each site); sites that serve no one and relay nothing
+    are clusters of their own."""
+    g, m = problem.n_groups, problem.n_rows
+    coo = problem.cover.tocoo()
+    a = [problem.group[coo.col]]
+    b = [g + coo.row]
+    extra = 0
+
+    def tie(members: np.ndarray) -> None:
+        """Join every site or row node in ``members`` to one new node."""
+        nonlocal extra
+        if members.size > 1:
+            a.append(members)
+            b.append(np.full(members.size, g + m + extra))
+            extra += 1
+
+    net = problem.network
+    if net is not None:
+        relay = net.tail >= 0
+        a.append(net.tail[relay])
+        b.append(net.head[relay])
+        if net.satellite_capacity_mbps is not None:
+            tie(np.flatnonzero(np.isfinite(net.satellite_cost)))
+    rules = problem.rules
+    if rules is not None:
+        for r in range(rules.n_regions):
+            tie(
+                np.concatenate(
+                    [
+                        np.flatnonzero(rules.site_region == r),
+                        g + np.flatnonzero(rules.row_region == r),
+                    ]
+                )
+            )
+    if problem.villages is not None:
+        v = problem.villages.row_village
+        for k in np.unique(v[v >= 0]).tolist():
+            tie(g + np.flatnonzero(v == k))
+    nodes = g + m + extra
+    left, right = np.concatenate(a), np.concatenate(b)
+    graph = sparse.coo_matrix((np.ones(left.size), (left, right)), shape=(nodes, nodes))
+    _, label = connected_components(graph, directed=False)
+    # number the clusters of sites 0..k-1 in order of their first site (deterministic)
+    _, first, site_label = np.unique(label[:g], return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first, kind="stable"), kind="stable")
+    return int(first.size), order[site_label.ravel()]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One cluster's own problem, and where its options, rows, sites and links sit in the
+    whole problem."""
+
+    problem: CoverageProblem
+    options: np.ndarray
+    rows: np.ndarray
+    sites: np.ndarray
+    arcs: np.ndarray
+
+
+def split(problem: CoverageProblem, *, max_parts: int = 16) -> list[Cluster]:
+    """The problem cut into its clusters (each with the whole budget, which pricing shares).
+
+    The ``max_parts - 1`` largest clusters stand alone and the rest are solved together in
+    one part (a union of clusters is as independent as its members), so a region of many
+    islets costs a few models, not thousands.
+    """
+    k, label = site_clusters(problem)
+    if k > max_parts:
+        size = np.bincount(problem.group, minlength=problem.n_groups)
+        per_cluster = np.bincount(label, weights=size, minlength=k)
+        big = np.argsort(-per_cluster, kind="stable")[: max_parts - 1]
+        part = np.full(k, max_parts - 1)
+        part[np.sort(big)] = np.arange(big.size)
+        k, label = max_parts, part[label]
+    cover = problem.cover.tocsc()
+    out = []
+    for c in range(k):
+        sites = np.flatnonzero(label == c)
+        options = np.flatnonzero(np.isin(problem.group, sites))
+        sub_cover = cover[:, options].tocsr()
+        rows = np.flatnonzero(np.diff(sub_cover.indptr) > 0)
+        local_site = np.full(problem.n_groups, -1)
+        local_site[sites] = np.arange(sites.size)
+        network, arcs = None, np.zeros(0, dtype=np.int64)
+        net = problem.network
+        if net is not None:
+            arcs = np.flatnonzero(np.isin(net.head, sites))
+            tail = net.tail[arcs]
+            network = Network(
+                tail=np.where(tail >= 0, local_site[np.maximum(tail, 0)], -1),
+                head=local_site[net.head[arcs]],
+                kind=net.kind[arcs],
+                cost=net.cost[arcs],
+                capacity_mbps=net.capacity_mbps[arcs],
+                satellite_cost=net.satellite_cost[sites],
+                satellite_capacity_mbps=net.satellite_capacity_mbps,
+                max_hops=net.max_hops,
+            )
+        rules = problem.rules
+        if rules is not None:
+            rules = replace(
+                rules, row_region=rules.row_region[rows], site_region=rules.site_region[sites]
+            )
+        villages = problem.villages
+        if villages is not None:
+            villages = VillageGoal(row_village=villages.row_village[rows], need=villages.need)
+        sub = replace(
+            problem,
+            demand=problem.demand[rows],
+            cover=sparse.csr_matrix(sub_cover[rows]),
+            cost=problem.cost[options],
+            is_wifi=problem.is_wifi[options],
+            group=local_site[problem.group[options]],
+            network=network,
+            bandwidth_mbps=None
+            if problem.bandwidth_mbps is None
+            else problem.bandwidth_mbps[options],
+            forced=None if problem.forced is None else problem.forced[sites],
+            people=None if problem.people is None else problem.people[rows],
+            rules=rules,
+            villages=villages,
+        )
+        out.append(Cluster(sub, options, rows, sites, arcs))
+    return out
+
+
+def combine(problem: CoverageProblem, clusters: list[Cluster], designs: list[Design]) -> Design:
+    """The whole problem's design made of one design per cluster."""
+    selected = np.zeros(problem.n_options, dtype=bool)
+    net = problem.network
+    arcs = np.zeros(0 if net is None else net.n_arcs, dtype=bool)
+    sat = np.zeros(0 if net is None else net.n_sites, dtype=bool)
+    for cluster, design in zip(clusters, designs, strict=True):
+        selected[cluster.options] = design.selected
+        if net is not None and design.arcs.size:
+            arcs[cluster.arcs] = design.arcs
+        if net is not None and design.satellite.size:
+            sat[cluster.sites] = design.satellite
+    return Design(selected, arcs, sat)
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A cluster's best plan at one price: its design, value and cost, and an upper bound on
+    value − price × cost over all its plans."""
+
+    design: Design
+    value: float
+    cost: float
+    upper: float
+
+
+def _solve_priced(settings: Any, item: tuple[CoverageProblem, float]) -> Priced:
+    from netplan.optimize.solver import solve_priced
+
+    problem, price = item
+    return solve_priced(problem, price, settings)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The budget shared across clusters: the plan, and the bound the pricing proves."""
+
+    design: Design
+    value: float
+    bound: float
+    price: float
+    steps: int
+
+
+def share_budget(
+    problem: CoverageProblem,
+    clusters: list[Cluster],
+    settings: Any,
+    *,
+    steps: int = 16,
+    client: Any = None,
+) -> Shared:
+    """Search the price of money at which the clusters' own optima spend the budget.
+
+    Returns the best plan within the budget among those met (each cluster at the price
+    that fits, some raised to the next-lower price's plan while money lasts) and the lowest
+    bound λ·B + Σ upper_k seen.
+    """
+    assert problem.budget is not None
+    budget = float(problem.budget)
+    # above this price nothing is worth building (every person for less than any option)
+    cheapest = float(np.min(problem.cost[problem.cost > 0], initial=1.0))
+    hi = float(problem.demand.sum()) / max(cheapest, 1e-9)
+    lo = hi * 1e-9
+    best_bound = math.inf
+    empty = [Priced(Design(np.zeros(c.problem.n_options, bool)), 0.0, 0.0, 0.0) for c in clusters]
+    fits, over = empty, None
+    fit_price = hi
+    for _ in range(steps):
+        price = math.sqrt(lo * hi)  # bisection on a log scale: prices span many decades
+        items = [(c.problem, price) for c in clusters]
+        priced = map_sites(_solve_priced, settings, items, client=client)
+        spend = sum(p.cost for p in priced)
+        best_bound = min(best_bound, price * budget + sum(p.upper for p in priced))
+        if spend <= budget * (1 + 1e-9):
+            fits, fit_price, hi = priced, price, price
+        else:
+            over, lo = priced, price
+    chosen = list(fits)
+    if over is not None:
+        # raise clusters to their plan at the lower price, best value per extra rupiah first
+        spent = sum(p.cost for p in chosen)
+        gains = [
+            (k, over[k].value - fits[k].value, over[k].cost - fits[k].cost)
+            for k in range(len(clusters))
+            if over[k].value > fits[k].value + 1e-9
+        ]
+        gains.sort(key=lambda t: -t[1] / max(t[2], 1e-9))
+        for k, _gain, extra in gains:
+            if spent + extra <= budget * (1 + 1e-9):
+                chosen[k] = over[k]
+                spent += extra
+    design = combine(problem, clusters, [p.design for p in chosen])
+    value = problem.objective(design)
+    logger.info(
+        "budget shared over %d clusters at %.3g people per unit cost: %.1f (bound %.1f)",
+        len(clusters),
+        fit_price,
+        value,
+        best_bound,
+    )
+    return Shared(design, value, max(best_bound, value), fit_price, steps)
