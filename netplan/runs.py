@@ -23,6 +23,7 @@ from netplan.evaluate import (
 from netplan.io.outputs import sha256_file
 from netplan.io.runs import coverage_raster, write_run
 from netplan.manifest import build_manifest, describe_inputs
+from netplan.optimize.curve import budget_curve
 from netplan.pipeline import Analysis, PlanResult, Timings, analyze, plan
 from netplan.report.run_map import review_map_html
 
@@ -155,9 +156,22 @@ def run_plan(
             hotspots=tables.hotspots,
             links=tables.links,
             villages=tables.villages,
-            evidence=_evidence_layers(analysis),
+            evidence={
+                **_evidence_layers(analysis),
+                "budget_curve.csv": _curve(result, tables.summary),
+            },
         )
     return out, tables.summary, result
+
+
+def _curve(result: PlanResult, summary: dict[str, Any]) -> pd.DataFrame:
+    """The budget curve (greedy plans and a certified bound) with coverage in percent."""
+    curve = budget_curve(result.problem)
+    total = float(summary["population_total"])
+    before = float(summary["population_covered_before"])
+    if total > 0:
+        curve["coverage_pct"] = 100 * (before + curve["people_newly_covered"]) / total
+    return curve
 
 
 def decision_cost(result: PlanResult) -> dict[str, Any]:

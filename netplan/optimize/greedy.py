@@ -70,7 +70,7 @@ def greedy(problem: CoverageProblem, *, search_s: float = 30.0) -> Design:
     with_sat = standalone_option_cost(problem)
     cost = with_sat
     if net is not None and net.satellite_capacity_mbps is not None:
-        no_sat = problem.cost + _hub_cost(problem)[problem.group]
+        no_sat = problem.cost + hub_cost(problem)[problem.group]
         room = net.satellite_capacity_mbps
     selected = np.zeros(n, dtype=bool)
     used_group = np.zeros(problem.n_groups, dtype=bool)
@@ -141,7 +141,7 @@ def greedy(problem: CoverageProblem, *, search_s: float = 30.0) -> Design:
     return prune(problem, _within_budget(problem, standalone_design(problem, selected)))
 
 
-def _hub_cost(problem: CoverageProblem) -> np.ndarray:
+def hub_cost(problem: CoverageProblem) -> np.ndarray:
     """Per site, its cheapest link straight from a hub (inf: none)."""
     net = problem.network
     assert net is not None

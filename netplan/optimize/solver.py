@@ -8,8 +8,13 @@ reached only by WiFi), continuous in [0, 1] — integrality follows from the ``x
 - always: y_i ≤ Σ_{towers j ∋ i} x_j,  w_i ≤ Σ_{hotspots j ∋ i} x_j,  y_i + w_i ≤ 1,
   Σ_{j in site s} x_j ≤ 1.
 
-A greedy solution is passed as a hint and kept as a fallback when the solver finds nothing
-in time. The result always carries the solver's best bound and the gap to it.
+Budget mode runs in stages, each keeping the best plan so far: greedy + local search; the
+per-site optimum (each site on its own cheapest feed); for independent clusters (islands),
+the budget shared by pricing money (:mod:`netplan.optimize.clusters`); the LP relaxation of
+the whole model (GLOP), which certifies the gap and whose reduced costs fix the variables no
+better plan can move; then SCIP on what is left. A greedy solution is passed as a hint and
+kept as a fallback when the solver finds nothing in time. The result always carries the
+tightest bound proven and the gap to it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 from netplan.errors import InfeasibleError
+from netplan.optimize import local_search
 from netplan.optimize.bound import lagrangian_bound
 from netplan.optimize.clusters import Priced, Shared, share_budget, split
 from netplan.optimize.greedy import greedy, prune, standalone_design, standalone_option_cost
@@ -31,6 +37,12 @@ from netplan.optimize.network import FIBER, Network
 from netplan.optimize.problem import CoverageProblem, Design
 
 logger = logging.getLogger(__name__)
+
+
+#: Above this many options, stages that rarely pay off within their time share are skipped
+#: (the exact per-site warm start when local search applies, the cheapest-design phase after
+#: an LP proof).
+LARGE_OPTIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,12 @@ def solve(
                 "accept fewer sites"
             )
     baseline = math.nan
-    if problem.network is not None and problem.n_options and problem.n_rows:
+    # at country scale, local search has already improved the per-site plan further than
+    # the exact per-site model gets in its share of the time (measured on M and L)
+    large = problem.n_options > LARGE_OPTIONS and local_search.applies(problem)
+    if problem.network is not None and problem.n_options and problem.n_rows and large:
+        baseline = problem.objective(hint)
+    elif problem.network is not None and problem.n_options and problem.n_rows:
         # warm start from the per-site optimum: each site on its cheapest own feed, solved
         # exactly (a much easier model), then fed for real
         alone = per_site_problem(problem)
@@ -175,7 +192,9 @@ def solve(
     ):
         # the plan in hand is already proven within the gap asked for: no search needed
         logger.info("LP bound %.1f proves the plan (%.1f) within the gap", relax.value, incumbent)
-        found = _cheapest_for(problem, prune(problem, hint), settings, start)
+        found = prune(problem, hint)
+        if problem.n_options <= LARGE_OPTIONS:  # the cheapest-design model is too big to pay off
+            found = _cheapest_for(problem, found, settings, start, share=0.1)
         return replace(
             _result(
                 problem, found, "gap_reached", bound=_tighter(relax.value, shared), start=start
@@ -468,12 +487,18 @@ def _scip(settings: SolverSettings) -> pywraplp.Solver:
 
 
 def _cheapest_for(
-    problem: CoverageProblem, found: Design, settings: SolverSettings, start: float
+    problem: CoverageProblem,
+    found: Design,
+    settings: SolverSettings,
+    start: float,
+    *,
+    share: float = 0.25,
 ) -> Design:
-    """Second phase: the cheapest design keeping the coverage found (ties broken on cost)."""
+    """Second phase: the cheapest design keeping the coverage found (ties broken on cost),
+    in at most ``share`` of the time limit."""
     value = problem.objective(found)
     spent = time.perf_counter() - start
-    limit = min(max(settings.time_limit_s - spent, 0.0), 0.25 * settings.time_limit_s)
+    limit = min(max(settings.time_limit_s - spent, 0.0), share * settings.time_limit_s)
     if value <= 0 or limit <= 0.05:
         return found
     solver = _scip(settings)

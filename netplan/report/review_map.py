@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 #: Fallback view (all of Indonesia) when the regions have no usable bounds.
 _INDONESIA_BOUNDS = ((-11.0, 95.0), (6.0, 141.0))
-_SIMPLIFY_DEG = 0.0002
+SIMPLIFY_DEG = 0.0002
 _DECIMALS = 5
 _BACKHAUL_COLOURS = {"fiber": "#e67e22", "microwave": "#1f78b4", "satellite": "#8c564b"}
 _OTHER_COLOUR = "#7f7f7f"
@@ -103,7 +103,7 @@ def _coverage_colour(pct: Any) -> str:
 def _compact_geom(geom: Any, simplify: bool) -> Any:
     """Simplify polygons slightly and round coordinates so the HTML stays small."""
     if simplify:
-        geom = geom.simplify(_SIMPLIFY_DEG, preserve_topology=True)
+        geom = geom.simplify(SIMPLIFY_DEG, preserve_topology=True)
     return shapely.transform(geom, lambda xy: np.round(xy, _DECIMALS))
 
 

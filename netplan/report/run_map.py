@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.features import shapes
 from rasterio.transform import from_bounds
@@ -19,6 +21,7 @@ from netplan.grid import Grid
 from netplan.pipeline import Analysis
 from netplan.radio.coverage import Footprint, best_server
 from netplan.report.review_map import (
+    SIMPLIFY_DEG,
     SignalImage,
     hillshade_image,
     render_review_map,
@@ -28,13 +31,33 @@ from netplan.report.review_map import (
 _WGS84 = "EPSG:4326"
 
 
-def mask_polygons(mask: np.ndarray, grid: Grid) -> gpd.GeoDataFrame:
-    """The area of a boolean grid mask as one (multi)polygon row, in lon/lat."""
+#: Coverage masks wider than this are drawn from coarser blocks: a Papua-sized grid (6,500
+#: cells a side) otherwise gives a map of ~100 MB, too much for partners on slow links.
+MAP_MAX_CELLS = 2048
+
+
+def map_factor(grid: Grid) -> int:
+    """Cells per side of the blocks a large grid's polygons are drawn from (1: full detail)."""
+    return max(1, math.ceil(max(grid.width, grid.height) / MAP_MAX_CELLS))
+
+
+def mask_polygons(mask: np.ndarray, grid: Grid, *, factor: int = 1) -> gpd.GeoDataFrame:
+    """The area of a boolean grid mask as one (multi)polygon row, in lon/lat.
+
+    With ``factor`` > 1 the mask is first reduced to blocks of factor × factor cells, a block
+    counting when at least half its cells do (the drawn area stays unbiased).
+    """
+    transform = grid.transform
+    if factor > 1:
+        h, w = mask.shape
+        padded = np.zeros((-(-h // factor) * factor, -(-w // factor) * factor), dtype=np.float32)
+        padded[:h, :w] = mask
+        share = padded.reshape(padded.shape[0] // factor, factor, -1, factor).mean(axis=(1, 3))
+        mask = share >= 0.5
+        transform = transform * Affine.scale(factor)
     geoms = [
         shape(g)
-        for g, v in shapes(
-            mask.astype(np.uint8), mask=mask, connectivity=8, transform=grid.transform
-        )
+        for g, v in shapes(mask.astype(np.uint8), mask=mask, connectivity=8, transform=transform)
         if v == 1
     ]
     geometry = [unary_union(geoms)] if geoms else []
@@ -127,17 +150,23 @@ def review_map_html(
     layers = analysis.layers
     regions = region_table(analysis, (summary or {}).get("regions") or [])
     before = analysis.coverage_before.covered & (layers.region >= 0)
+    factor = map_factor(layers.grid)
     new = None
     if covered_after is not None:
         new = mask_polygons(
-            covered_after & ~analysis.coverage_before.covered & (layers.region >= 0), layers.grid
+            covered_after & ~analysis.coverage_before.covered & (layers.region >= 0),
+            layers.grid,
+            factor=factor,
         )
+    blank = analysis.blank.areas[["id", "population", "geometry"]].to_crs(_WGS84)
+    if factor > 1:  # outlines as coarse as the coverage drawn beside them
+        blank = blank.set_geometry(blank.simplify(SIMPLIFY_DEG * factor))
     return render_review_map(
         title=analysis.scenario.name,
         currency=analysis.scenario.currency,
         regions=regions.to_crs(_WGS84),
-        blank_spots=analysis.blank.areas[["id", "population", "geometry"]].to_crs(_WGS84),
-        coverage_before=mask_polygons(before, layers.grid),
+        blank_spots=blank,
+        coverage_before=mask_polygons(before, layers.grid, factor=factor),
         coverage_new=new,
         existing_sites=layers.existing_sites[["id", "technology", "cells", "geometry"]].to_crs(
             _WGS84

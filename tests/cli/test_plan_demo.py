@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -147,6 +148,22 @@ def test_solver_reports_bound_and_gap(demo_run: tuple[Path, dict[str, Any]]) -> 
     assert solver["status"] in {"optimal", "gap_reached", "limit"}
     if solver["status"] != "limit":
         assert solver["gap"] <= 0.005 + 1e-6
+
+
+def test_budget_curve_brackets_the_plan(demo_run: tuple[Path, dict[str, Any]]) -> None:
+    """At the plan's own budget the curve's greedy plan is no better than the solver's and
+    its bound is no lower; coverage only grows with budget."""
+    out, s = demo_run
+    with (out / "budget_curve.csv").open(encoding="utf-8") as f:
+        rows = [{k: float(v) for k, v in r.items()} for r in csv.DictReader(f)]
+    assert len(rows) == 21
+    at_budget = next(r for r in rows if r["budget"] == pytest.approx(s["budget"]))
+    assert at_budget["objective"] <= s["solver"]["objective"] + 1e-6
+    assert at_budget["upper_bound"] >= s["solver"]["objective"] - 1e-6
+    pct = [r["coverage_pct"] for r in rows]
+    assert pct[0] == pytest.approx(s["coverage_before_pct"], abs=0.01)
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(pct))
+    assert rows[-1]["objective"] > at_budget["objective"]  # twice the budget buys more
 
 
 def test_outputs_and_manifest(demo_run: tuple[Path, dict[str, Any]]) -> None:

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
@@ -264,3 +265,28 @@ def test_size_stays_small_for_a_realistic_plan(layers: dict[str, gpd.GeoDataFram
 )
 def test_money_format(amount: float, expected: str) -> None:
     assert money(amount, "IDR") == expected
+
+
+def test_large_grids_draw_coverage_from_blocks_with_the_same_area() -> None:
+    """A coverage disc drawn from 4 × 4 blocks keeps its area (majority rule) with far fewer
+    vertices; a Papua-sized grid is drawn from blocks, the demo's at full detail."""
+    from pyproj import CRS
+
+    from netplan.grid import Grid
+    from netplan.report.run_map import map_factor, mask_polygons
+
+    n, res = 400, 100.0
+    grid = Grid(
+        crs=CRS.from_epsg(32754), x0=500_000.0, y0=9_000_000.0, resolution=res, width=n, height=n
+    )
+    yy, xx = np.mgrid[0:n, 0:n]
+    disc = (yy - 200) ** 2 + (xx - 180) ** 2 <= 120**2
+    fine = mask_polygons(disc, grid).to_crs(grid.crs)
+    coarse = mask_polygons(disc, grid, factor=4).to_crs(grid.crs)
+    assert fine.area.sum() == pytest.approx(disc.sum() * res**2, rel=1e-6)
+    assert coarse.area.sum() == pytest.approx(fine.area.sum(), rel=0.02)
+    vertices = lambda g: len(g.geometry.iloc[0].exterior.coords)  # noqa: E731
+    assert vertices(coarse) < vertices(fine) / 3
+    assert map_factor(grid) == 1
+    papua = Grid(crs=grid.crs, x0=0.0, y0=0.0, resolution=100.0, width=6480, height=6480)
+    assert map_factor(papua) == 4
