@@ -137,9 +137,26 @@ class SumResampler:
 
     def add_block(self, values: np.ndarray, *, row_off: int, col_off: int) -> None:
         """Add a block of source values (NaN or <= 0 ignored) read at (row_off, col_off)."""
+        self.merge(*self.block_sums(values, row_off=row_off, col_off=col_off))
+
+    def merge(self, cells: np.ndarray, sums: np.ndarray, inside: float, outside: float) -> None:
+        """Add one block's :meth:`block_sums` (blocks may be summed anywhere, e.g. on Dask
+        workers, and merged here in order)."""
+        self.total[cells] += sums
+        self.inside += inside
+        self.outside += outside
+
+    def block_sums(
+        self, values: np.ndarray, *, row_off: int, col_off: int
+    ) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """One block's share of the grid: (cells it lands in, as sorted flat indices; the
+        people each receives; source total inside the grid; source total outside)."""
+        parts_cells: list[np.ndarray] = []
+        parts_vals: list[np.ndarray] = []
+        inside = outside = 0.0
         rows, cols = np.nonzero(np.isfinite(values) & (values > 0))
         if rows.size == 0:
-            return
+            return np.zeros(0, dtype=np.int64), np.zeros(0), 0.0, 0.0
         vals = values[rows, cols].astype(np.float64)
         k = self.k
         # process in slices so at most ~4M sub-pixels exist at once
@@ -159,9 +176,13 @@ class SumResampler:
             gx, gy = self._to_grid.transform(sx, sy)
             gr, gc = g.rowcol(np.asarray(gx), np.asarray(gy))
             ok = (gr >= 0) & (gr < g.height) & (gc >= 0) & (gc < g.width)
-            self.inside += float(v[ok].sum())
-            self.outside += float(v[~ok].sum())
-            self.total += np.bincount(gr[ok] * g.width + gc[ok], weights=v[ok], minlength=g.size)
+            inside += float(v[ok].sum())
+            outside += float(v[~ok].sum())
+            parts_cells.append(gr[ok].astype(np.int64) * g.width + gc[ok])
+            parts_vals.append(v[ok])
+        cells, at = np.unique(np.concatenate(parts_cells), return_inverse=True)
+        sums = np.bincount(at.ravel(), weights=np.concatenate(parts_vals), minlength=cells.size)
+        return cells, sums, inside, outside
 
     def result(self) -> np.ndarray:
         """The accumulated raster, float32, shaped like the grid."""

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -133,11 +133,14 @@ def grid_crs(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> CRS:
     return CRS.from_user_input(utm)
 
 
-def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Layers:
+def load_layers(
+    scenario: Scenario, *, problems: list[str] | None = None, client: Any = None
+) -> Layers:
     """Read, validate and grid every layer of a scenario.
 
     With ``problems`` given, a failing optional layer is recorded there and skipped instead
-    of raising, so ``netplan validate`` can report every problem at once.
+    of raising, so ``netplan validate`` can report every problem at once. With ``client`` (a
+    ``dask.distributed`` client) the population raster's blocks are summed on the cluster.
     """
 
     def attempt(step: Callable[[], T]) -> T | None:
@@ -176,7 +179,7 @@ def load_layers(scenario: Scenario, *, problems: list[str] | None = None) -> Lay
             f"{scenario.region.boundaries}: the region is empty (its polygons cover no "
             f"{grid.resolution:g} m cell); check the boundaries or region.resolution_m"
         )
-    population, check = rasters.read_population(layers_cfg.population, grid)
+    population, check = rasters.read_population(layers_cfg.population, grid, client=client)
     inputs["layers.population"] = layers_cfg.population
     population[region < 0] = 0.0
     if float(population.sum(dtype=np.float64)) <= 0:

@@ -125,8 +125,8 @@ class PlanResult:
 def analyze(scenario: Scenario, *, timings: Timings | None = None) -> Analysis:
     """Load layers, model existing coverage and find blank spots."""
     timings = timings or Timings()
-    with timings.stage("load layers"):
-        layers = load_layers(scenario)
+    with timings.stage("load layers"), dask_client(scenario.compute.scheduler) as client:
+        layers = load_layers(scenario, client=client)
     model = coverage_model(scenario, layers.grid, layers.elevation)
     with timings.stage("existing coverage"), dask_client(scenario.compute.scheduler) as client:
         before = existing_coverage(scenario, layers, model, client=client)

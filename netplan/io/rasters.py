@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -18,6 +20,7 @@ from rasterio.windows import Window, from_bounds
 
 from netplan.errors import InputError
 from netplan.grid import Grid, SumResampler
+from netplan.parallel import map_sites
 
 logger = logging.getLogger(__name__)
 
@@ -67,44 +70,91 @@ def _window_over_grid(src: rasterio.DatasetReader, grid: Grid, path: Path, what:
         ) from exc
 
 
-def read_population(path: Path, grid: Grid) -> tuple[np.ndarray, dict[str, float]]:
+@dataclass(frozen=True)
+class _PopulationSource:
+    """What a population block task needs (sent once to each Dask worker)."""
+
+    path: Path
+    grid: Grid
+    col_off: int
+    width: int
+    pixel_km2: float
+
+
+@dataclass(frozen=True)
+class _BlockResult:
+    cells: np.ndarray
+    sums: np.ndarray
+    inside: float
+    outside: float
+    negative: int
+    dense: int
+    densest: float
+
+
+def _population_block(source: _PopulationSource, rows: tuple[int, int]) -> _BlockResult:
+    """Read ``rows`` (first row, count) of the population raster and sum them onto the grid
+    (runs here or on a Dask worker, which opens the file itself)."""
+    row, h = rows
+    with _open(source.path, "population") as src:
+        block = src.read(1, window=Window(source.col_off, row, source.width, h), masked=False)
+        block = block.astype(np.float64)
+        if src.nodata is not None:
+            block[block == src.nodata] = np.nan
+        acc = SumResampler(source.grid, src_crs=src.crs, src_transform=src.transform)
+    too_many = block > MAX_PEOPLE_PER_KM2 * source.pixel_km2
+    densest = float(np.nanmax(block)) / source.pixel_km2 if too_many.any() else 0.0
+    cells, sums, inside, outside = acc.block_sums(block, row_off=row, col_off=source.col_off)
+    return _BlockResult(
+        cells,
+        sums,
+        inside,
+        outside,
+        negative=int(np.count_nonzero(block < 0)),
+        dense=int(np.count_nonzero(too_many)),
+        densest=densest,
+    )
+
+
+def read_population(
+    path: Path, grid: Grid, *, client: Any = None
+) -> tuple[np.ndarray, dict[str, float]]:
     """Population (people per cell) on the grid, summed from any CRS and resolution.
 
-    Returns the array and a record of the totals (source inside the window, landed in the
-    grid) so callers can check that nothing was lost.
+    The raster is read in blocks of ``BLOCK_ROWS`` rows, each summed onto the grid on its
+    own: on the Dask cluster when ``client`` is given (workers must be able to read
+    ``path``), else here, one after another; the result is the same either way. Returns the
+    array and a record of the totals (source inside the window, landed in the grid) so
+    callers can check that nothing was lost.
     """
     with _open(path, "population") as src:
         _check_georeferenced(src, path, "population")
         win = _window_over_grid(src, grid, path, "population")
         acc = SumResampler(grid, src_crs=src.crs, src_transform=src.transform)
         nodata = src.nodata
-        pixel_km2 = _pixel_area_km2(src, win)
-        negative = 0
-        dense = 0
-        densest = 0.0
-        for row in range(int(win.row_off), int(win.row_off + win.height), BLOCK_ROWS):
-            h = min(BLOCK_ROWS, int(win.row_off + win.height) - row)
-            block_win = Window(int(win.col_off), row, int(win.width), h)
-            block = src.read(1, window=block_win, masked=False).astype(np.float64)
-            if nodata is not None:
-                block[block == nodata] = np.nan
-            negative += int(np.count_nonzero(block < 0))
-            too_many = block > MAX_PEOPLE_PER_KM2 * pixel_km2
-            dense += int(np.count_nonzero(too_many))
-            if too_many.any():
-                densest = max(densest, float(np.nanmax(block)) / pixel_km2)
-            acc.add_block(block, row_off=row, col_off=int(win.col_off))
-        if dense:
-            raise InputError(
-                f"{path}: {dense} population cells hold more than {MAX_PEOPLE_PER_KM2:,.0f} "
-                f"people per km² (up to {densest:,.0f}); the raster must hold people per cell "
-                "(not per km², nor scaled)"
-            )
-        if negative:
-            raise InputError(
-                f"{path}: {negative} population cells are negative (and not nodata "
-                f"{nodata}); set the raster's nodata value or fix the cells"
-            )
+        source = _PopulationSource(
+            path, grid, int(win.col_off), int(win.width), _pixel_area_km2(src, win)
+        )
+    end = int(win.row_off + win.height)
+    blocks = [(row, min(BLOCK_ROWS, end - row)) for row in range(int(win.row_off), end, BLOCK_ROWS)]
+    negative = dense = 0
+    densest = 0.0
+    for part in map_sites(_population_block, source, blocks, client=client, batch_size=1):
+        acc.merge(part.cells, part.sums, part.inside, part.outside)
+        negative += part.negative
+        dense += part.dense
+        densest = max(densest, part.densest)
+    if dense:
+        raise InputError(
+            f"{path}: {dense} population cells hold more than {MAX_PEOPLE_PER_KM2:,.0f} "
+            f"people per km² (up to {densest:,.0f}); the raster must hold people per cell "
+            "(not per km², nor scaled)"
+        )
+    if negative:
+        raise InputError(
+            f"{path}: {negative} population cells are negative (and not nodata "
+            f"{nodata}); set the raster's nodata value or fix the cells"
+        )
     stats = {"source_in_window": acc.inside + acc.outside, "on_grid": acc.inside}
     return acc.result(), stats
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -91,3 +92,33 @@ def test_island_solves_on_the_cluster_match_the_local_ones(cluster: str) -> None
         there = share_budget(problem, split(problem), settings, client=client)
     assert there.design.selected.tolist() == here.design.selected.tolist()
     assert there.value == here.value and there.bound == here.bound
+
+
+def test_population_blocks_summed_on_the_cluster_match_the_local_read(
+    tmp_path: Path, cluster: str
+) -> None:
+    """The population raster's blocks go to the workers (each opens the file) and come back
+    as the same grid, to the last bit, with the same totals check."""
+    from dask.distributed import Client
+
+    from netplan.config import load_scenario
+    from netplan.io import rasters
+    from netplan.layers import load_layers
+
+    scenario = load_scenario(write_scenario(tmp_path / "s"))
+    path = scenario.layers.population
+    assert path is not None
+    blocks = rasters.BLOCK_ROWS
+    try:
+        rasters.BLOCK_ROWS = 7  # several blocks even on the tiny test raster
+        here = load_layers(scenario)
+        local, local_check = rasters.read_population(path, here.grid)
+        with Client(cluster) as client:
+            there = load_layers(scenario, client=client)
+            remote, remote_check = rasters.read_population(path, here.grid, client=client)
+    finally:
+        rasters.BLOCK_ROWS = blocks
+    assert np.array_equal(there.population, here.population)
+    assert np.array_equal(remote, local)
+    assert remote_check == local_check
+    assert float(local.sum()) == pytest.approx(local_check["on_grid"], rel=1e-6)
