@@ -204,7 +204,6 @@ class Shared:
     value: float
     bound: float
     price: float
-    steps: int
 
 
 def share_budget(
@@ -241,6 +240,8 @@ def share_budget(
             fits, fit_price, hi = priced, price, price
         else:
             over, lo = priced, price
+        if hi <= lo * (1 + 1e-9):
+            break
     chosen = list(fits)
     if over is not None:
         # raise clusters to their plan at the lower price, best value per extra rupiah first
@@ -264,4 +265,4 @@ def share_budget(
         value,
         best_bound,
     )
-    return Shared(design, value, max(best_bound, value), fit_price, steps)
+    return Shared(design, value, max(best_bound, value), fit_price)

@@ -122,7 +122,8 @@ def budget_curve(problem: CoverageProblem, *, points: int = 21, up_to: float = 2
     people newly covered at each, and a certified upper bound on any plan's objective.
 
     Empty when the problem has rules the greedy does not keep (regional floors or spend
-    caps, villages) or is in target mode.
+    caps, villages) or is in target mode. Sites a reviewer rejected are left out; accepted
+    ones are not forced in (the curve shows what each budget could buy).
     """
     columns = ["budget", "objective", "people_newly_covered", "upper_bound"]
     if problem.budget is None or problem.rules is not None or problem.villages is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -62,8 +63,9 @@ def random_network_problem(
     )
 
 
-def brute_force(problem: CoverageProblem) -> float:
-    """Every site: not built, or built and fed by satellite or by one of its incoming links."""
+def designs(problem: CoverageProblem) -> Iterator[Design]:
+    """Every site: not built, or built and fed by satellite or by one of its incoming links
+    (every combination; the caller checks feasibility)."""
     net = problem.network
     assert net is not None
     choices = []
@@ -73,7 +75,6 @@ def brute_force(problem: CoverageProblem) -> float:
             feeds.append(("sat", g))
         feeds += [("arc", int(a)) for a in np.flatnonzero(net.head == g)]
         choices.append(feeds)
-    best = -np.inf
     for combo in itertools.product(*choices):
         selected = np.array([c[0] != "off" for c in combo])
         arcs = np.zeros(net.n_arcs, bool)
@@ -83,10 +84,14 @@ def brute_force(problem: CoverageProblem) -> float:
                 arcs[idx] = True
             elif kind == "sat":
                 sat[idx] = True
-        design = Design(selected, arcs, sat)
-        if problem.feasible(design):
-            best = max(best, problem.objective(design))
-    return best
+        yield Design(selected, arcs, sat)
+
+
+def brute_force(problem: CoverageProblem) -> float:
+    """The joint optimum, by enumeration."""
+    return max(
+        (problem.objective(d) for d in designs(problem) if problem.feasible(d)), default=-np.inf
+    )
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -181,24 +186,7 @@ def test_lagrangian_bound_bounds_the_joint_backhaul_optimum(seed: int) -> None:
 def _best_design(problem: CoverageProblem) -> Design:
     """The brute-force optimum's design (the first found at the best value)."""
     best, found = -np.inf, None
-    net = problem.network
-    assert net is not None
-    choices = []
-    for g in range(problem.n_groups):
-        feeds: list[tuple[str, int]] = [("off", -1)]
-        if np.isfinite(net.satellite_cost[g]):
-            feeds.append(("sat", g))
-        feeds += [("arc", int(a)) for a in np.flatnonzero(net.head == g)]
-        choices.append(feeds)
-    for combo in itertools.product(*choices):
-        arcs = np.zeros(net.n_arcs, bool)
-        sat = np.zeros(net.n_sites, bool)
-        for kind, idx in combo:
-            if kind == "arc":
-                arcs[idx] = True
-            elif kind == "sat":
-                sat[idx] = True
-        design = Design(np.array([c[0] != "off" for c in combo]), arcs, sat)
+    for design in designs(problem):
         if problem.feasible(design) and problem.objective(design) > best + 1e-9:
             best, found = problem.objective(design), design
     assert found is not None
