@@ -31,13 +31,16 @@ from ortools.linear_solver import pywraplp
 from netplan.errors import InfeasibleError
 from netplan.optimize import local_search
 from netplan.optimize.bound import lagrangian_bound
-from netplan.optimize.clusters import Priced, Shared, share_budget, split
+from netplan.optimize.clusters import Priced, Shared, share_budget, site_clusters, split
 from netplan.optimize.greedy import greedy, prune, standalone_design, standalone_option_cost
 from netplan.optimize.network import FIBER, Network
 from netplan.optimize.problem import CoverageProblem, Design
 
 logger = logging.getLogger(__name__)
 
+
+#: Clusters share the budget by pricing only when none has more options than this.
+MAX_CLUSTER_OPTIONS = 300
 
 #: Above this many options, stages that rarely pay off within their time share are skipped
 #: (the exact per-site warm start when local search applies, the cheapest-design phase after
@@ -169,7 +172,7 @@ def solve(
     if maximise:
         # independent clusters (islands): share the budget by pricing money, each cluster
         # solved on its own (on the Dask cluster when one is given)
-        parts = split(problem)
+        parts = split(problem) if _islands(problem) else []
         if len(parts) >= 2:
             each = 0.25 * settings.time_limit_s / (16 * len(parts))
             shared = share_budget(
@@ -373,6 +376,17 @@ def _certified(problem: CoverageProblem, bound: float, *, lower: float) -> float
     other = lagrangian_bound(problem, lower=lower)
     usable = [b for b in (bound, other) if math.isfinite(b) and abs(b) < 1e19]
     return min(usable) if usable else bound
+
+
+def _islands(problem: CoverageProblem) -> bool:
+    """Does the problem fall into several clusters, each small enough to price exactly in
+    its share of the time? (Large clusters, like a mainland beside a few islets, are left to
+    the whole model: pricing them is as hard as the whole.)"""
+    k, label = site_clusters(problem)
+    if k < 2:
+        return False
+    options = np.bincount(label[problem.group], minlength=k)
+    return int(options.max()) <= MAX_CLUSTER_OPTIONS
 
 
 def _tighter(bound: float, shared: Shared | None) -> float:

@@ -140,3 +140,20 @@ def test_islands_with_their_own_backhaul_match_brute_force(seed: int) -> None:
     sol = solve(problem, EXACT)
     assert problem.violations(sol.design) == []
     assert sol.objective == pytest.approx(best)
+
+
+def test_a_mainland_too_big_to_price_is_left_to_the_whole_model() -> None:
+    from netplan.optimize.solver import MAX_CLUSTER_OPTIONS, _islands
+
+    n = MAX_CLUSTER_OPTIONS + 1
+    mainland = CoverageProblem(
+        demand=np.array([1000.0]),
+        cover=sparse.csr_matrix(np.ones((1, n), dtype=np.int8)),  # one town every site serves
+        cost=np.ones(n),
+        is_wifi=np.zeros(n, dtype=bool),
+        group=np.arange(n),
+        budget=1.0,
+    )
+    islet = tower_island([50.0], [1.0])
+    assert not _islands(islands(mainland, islet, budget=2.0))
+    assert _islands(islands(tower_island([10.0] * 3, [1.0] * 3), islet, budget=2.0))
