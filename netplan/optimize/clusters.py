@@ -96,14 +96,20 @@ class Cluster:
     arcs: np.ndarray
 
 
-def split(problem: CoverageProblem, *, max_parts: int = 16) -> list[Cluster]:
+def split(
+    problem: CoverageProblem,
+    *,
+    max_parts: int = 16,
+    clusters: tuple[int, np.ndarray] | None = None,
+) -> list[Cluster]:
     """The problem cut into its clusters (each with the whole budget, which pricing shares).
 
     The ``max_parts - 1`` largest clusters stand alone and the rest are solved together in
     one part (a union of clusters is as independent as its members), so a region of many
-    islets costs a few models, not thousands.
+    islets costs a few models, not thousands. ``clusters`` is :func:`site_clusters`' answer,
+    when the caller has it.
     """
-    k, label = site_clusters(problem)
+    k, label = clusters if clusters is not None else site_clusters(problem)
     if k > max_parts:
         size = np.bincount(problem.group, minlength=problem.n_groups)
         per_cluster = np.bincount(label, weights=size, minlength=k)

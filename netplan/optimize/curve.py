@@ -103,15 +103,7 @@ def _bound_at(
     """value(S_k) + the best fractional knapsack of gains over S_k at optimistic costs."""
     selected = np.zeros(problem.n_options, dtype=bool)
     selected[picked[:k]] = True
-    towers, wifi = problem.row_levels(selected)
-    alpha = problem.wifi_weight
-    level = np.where(towers, 1.0, np.where(wifi, alpha, 0.0))
-    d = problem.demand
-    gains = np.where(
-        problem.is_wifi,
-        problem.cover.T @ (d * np.maximum(alpha - level, 0.0)),
-        problem.cover.T @ (d * (1.0 - level)),
-    )
+    gains = problem.gains(problem.level(selected))
     cost = optimistic_problem(problem).cost.astype(float)
     x = _fractional_knapsack(gains, cost, budget)
     return float(value[k] + gains @ x)

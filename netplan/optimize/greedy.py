@@ -16,15 +16,6 @@ from netplan.optimize import local_search
 from netplan.optimize.problem import CoverageProblem, Design
 
 
-def _gains(problem: CoverageProblem, level: np.ndarray) -> np.ndarray:
-    """Objective gain of adding each option, given each row's current level (0, α or 1)."""
-    d = problem.demand
-    alpha = problem.wifi_weight if problem.target is None else 0.0
-    tower_gain = problem.cover.T @ (d * (1.0 - level))
-    wifi_gain = problem.cover.T @ (d * np.maximum(alpha - level, 0.0))
-    return np.where(problem.is_wifi, wifi_gain, tower_gain)
-
-
 def _village_gains(problem: CoverageProblem, selected: np.ndarray) -> np.ndarray:
     """Village mode: villages each option would light up on its own, plus its demand gain
     at the tie weight (so options that complete no village still rank by people)."""
@@ -46,13 +37,7 @@ def _village_gains(problem: CoverageProblem, selected: np.ndarray) -> np.ndarray
     lights = (~done[added.col]) & (got[added.col] + added.data >= goal.need[added.col] - 1e-9)
     villages = np.bincount(added.row[lights], minlength=problem.n_options).astype(float)
     villages[problem.is_wifi] = 0.0
-    return villages + problem.tie_weight * _gains(problem, _levels(problem, selected))
-
-
-def _levels(problem: CoverageProblem, selected: np.ndarray) -> np.ndarray:
-    towers, wifi = problem.row_levels(selected)
-    alpha = problem.wifi_weight if problem.target is None else 0.0
-    return np.where(towers, 1.0, np.where(wifi, alpha, 0.0))
+    return villages + problem.tie_weight * problem.gains(problem.level(selected))
 
 
 def standalone_option_cost(problem: CoverageProblem) -> np.ndarray:
@@ -117,7 +102,7 @@ def greedy(problem: CoverageProblem, *, search_s: float = 30.0) -> Design:
             elif problem.villages is not None and problem.target is None:
                 gains = _village_gains(problem, selected)
             else:
-                gains = _gains(problem, _levels(problem, selected))
+                gains = problem.gains(problem.level(selected))
             open_ = ~selected & ~used_group[problem.group] & (spent + cost <= budget + 1e-9)
             open_ &= (gains > 1e-12) & np.isfinite(cost)
             open_ &= region_spent[option_region] + cost <= cap + 1e-6
@@ -181,7 +166,7 @@ def _best_single(problem: CoverageProblem, cost: np.ndarray) -> np.ndarray | Non
     affordable = np.isfinite(cost) & (cost <= (problem.budget or 0.0) + 1e-9)
     if not affordable.any():
         return None
-    gains = np.where(affordable, _gains(problem, np.zeros(problem.n_rows)), -np.inf)
+    gains = np.where(affordable, problem.gains(np.zeros(problem.n_rows)), -np.inf)
     single = np.zeros(problem.n_options, dtype=bool)
     single[int(np.argmax(gains))] = True
     return single

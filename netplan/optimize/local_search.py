@@ -33,7 +33,7 @@ def applies(problem: CoverageProblem) -> bool:
     )
 
 
-def _levels(problem: CoverageProblem, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _counts(problem: CoverageProblem, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: how many selected towers and selected hotspots serve it."""
     sel = selected.astype(np.float64)
     towers = np.asarray(problem.cover @ (sel * ~problem.is_wifi)).ravel()
@@ -41,27 +41,13 @@ def _levels(problem: CoverageProblem, selected: np.ndarray) -> tuple[np.ndarray,
     return towers, hotspots
 
 
-def _value(problem: CoverageProblem, towers: np.ndarray, hotspots: np.ndarray) -> np.ndarray:
-    """Objective contribution of each row at the given counts."""
-    d, alpha = problem.demand, problem.wifi_weight
-    return np.where(towers > 0, d, np.where(hotspots > 0, alpha * d, 0.0))
-
-
 def _fill(
     problem: CoverageProblem, selected: np.ndarray, cost: np.ndarray, allowed: np.ndarray
 ) -> None:
     """Add the best gain-per-cost option that still fits, until none does (in place)."""
     budget = float(problem.budget or 0.0)
-    d, alpha = problem.demand, problem.wifi_weight
-    cover_t = problem.cover.T.tocsr()
     while True:
-        towers, hotspots = _levels(problem, selected)
-        level = np.where(towers > 0, 1.0, np.where(hotspots > 0, alpha, 0.0))
-        gain = np.where(
-            problem.is_wifi,
-            cover_t @ (d * np.maximum(alpha - level, 0.0)),
-            cover_t @ (d * (1.0 - level)),
-        )
+        gain = problem.gains(problem.level(selected))
         used = np.zeros(problem.n_groups, dtype=bool)
         used[problem.group[selected]] = True
         room = budget - float(cost[selected].sum())
@@ -97,22 +83,16 @@ def improve(
         return selected
     d, alpha = problem.demand, problem.wifi_weight
     cover = problem.cover.tocsr().astype(np.float64)
-    cover_t = cover.T.tocsr()
     _fill(problem, selected, cost, allowed)
     start = time.perf_counter()
     rounds = 0
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - reported below
         if time.perf_counter() - start > seconds:
             break
-        towers, hotspots = _levels(problem, selected)
-        now = _value(problem, towers, hotspots)
-        total = float(now.sum())
+        towers, hotspots = _counts(problem, selected)
         level = np.where(towers > 0, 1.0, np.where(hotspots > 0, alpha, 0.0))
-        gain = np.where(
-            problem.is_wifi,
-            cover_t @ (d * np.maximum(alpha - level, 0.0)),
-            cover_t @ (d * (1.0 - level)),
-        )
+        total = float(d @ level)
+        gain = problem.gains(level)
         drop = np.flatnonzero(selected & ~keep)
         if drop.size == 0:
             break
@@ -158,8 +138,7 @@ def improve(
             trial = selected.copy()
             trial[drop[col]] = False
             trial[k] = True
-            t_towers, t_hotspots = _levels(problem, trial)
-            if float(_value(problem, t_towers, t_hotspots).sum()) > total * (1 + 1e-12) + 1e-9:
+            if float(problem.demand @ problem.level(trial)) > total * (1 + 1e-12) + 1e-9:
                 selected = trial
                 _fill(problem, selected, cost, allowed)
                 applied = True

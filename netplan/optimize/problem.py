@@ -205,6 +205,21 @@ class CoverageProblem:
         wifi = ((self.cover @ (sel & self.is_wifi).astype(np.float64)) > 0) & ~towers
         return towers, wifi
 
+    def level(self, selected: np.ndarray) -> np.ndarray:
+        """Per row: 1 covered by a chosen tower, the WiFi weight when only a hotspot reaches
+        it (0 in target mode, where only coverage counts), else 0."""
+        towers, wifi = self.row_levels(selected)
+        alpha = self.wifi_weight if self.target is None else 0.0
+        return np.where(towers, 1.0, np.where(wifi, alpha, 0.0))
+
+    def gains(self, level: np.ndarray) -> np.ndarray:
+        """Objective gain of adding each option, given each row's current ``level``."""
+        d = self.demand
+        alpha = self.wifi_weight if self.target is None else 0.0
+        tower_gain = self.cover.T @ (d * (1.0 - level))
+        wifi_gain = self.cover.T @ (d * np.maximum(alpha - level, 0.0))
+        return np.where(self.is_wifi, wifi_gain, tower_gain)
+
     def value(self, selected: np.ndarray) -> tuple[float, float]:
         """(people newly covered, people reached only by WiFi) for a selection."""
         towers, wifi = self.row_levels(selected)

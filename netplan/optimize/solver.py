@@ -172,7 +172,8 @@ def solve(
     if maximise:
         # independent clusters (islands): share the budget by pricing money, each cluster
         # solved on its own (on the Dask cluster when one is given)
-        parts = split(problem) if _islands(problem) else []
+        clusters = site_clusters(problem)
+        parts = split(problem, clusters=clusters) if _islands(problem, clusters) else []
         if len(parts) >= 2:
             each = 0.25 * settings.time_limit_s / (16 * len(parts))
             shared = share_budget(
@@ -378,11 +379,11 @@ def _certified(problem: CoverageProblem, bound: float, *, lower: float) -> float
     return min(usable) if usable else bound
 
 
-def _islands(problem: CoverageProblem) -> bool:
-    """Does the problem fall into several clusters, each small enough to price exactly in
-    its share of the time? (Large clusters, like a mainland beside a few islets, are left to
-    the whole model: pricing them is as hard as the whole.)"""
-    k, label = site_clusters(problem)
+def _islands(problem: CoverageProblem, clusters: tuple[int, np.ndarray]) -> bool:
+    """Does the problem fall into several ``clusters`` (from :func:`site_clusters`), each
+    small enough to price exactly in its share of the time? (Large clusters, like a mainland
+    beside a few islets, are left to the whole model: pricing them is as hard as the whole.)"""
+    k, label = clusters
     if k < 2:
         return False
     options = np.bincount(label[problem.group], minlength=k)

@@ -155,5 +155,7 @@ def test_a_mainland_too_big_to_price_is_left_to_the_whole_model() -> None:
         budget=1.0,
     )
     islet = tower_island([50.0], [1.0])
-    assert not _islands(islands(mainland, islet, budget=2.0))
-    assert _islands(islands(tower_island([10.0] * 3, [1.0] * 3), islet, budget=2.0))
+    big = islands(mainland, islet, budget=2.0)
+    assert not _islands(big, site_clusters(big))
+    small = islands(tower_island([10.0] * 3, [1.0] * 3), islet, budget=2.0)
+    assert _islands(small, site_clusters(small))
