@@ -46,7 +46,7 @@ def optimistic_problem(problem: CoverageProblem) -> CoverageProblem:
     )
 
 
-def _fractional_knapsack(value: np.ndarray, cost: np.ndarray, budget: float) -> np.ndarray:
+def fractional_knapsack(value: np.ndarray, cost: np.ndarray, budget: float) -> np.ndarray:
     """x in [0, 1]^n maximising value·x with cost·x ≤ budget (greedy by ratio is exact)."""
     x = np.zeros(value.size)
     free = (cost <= 0) & (value > 0)
@@ -99,7 +99,7 @@ def lagrangian_bound(
         pick_w = ~pick_y & (gain_w > 0)
         rows = np.where(pick_y, gain_y, 0.0) + np.where(pick_w, gain_w, 0.0)
         value = np.where(tower, cover_t @ u, cover_t @ v)
-        x = _fractional_knapsack(value, cost, budget)
+        x = fractional_knapsack(value, cost, budget)
         bound = float(rows.sum() + value @ x)
         if not math.isfinite(best) or bound < best - 1e-9 * max(1.0, abs(best)):
             best, stall = bound, 0

@@ -19,7 +19,7 @@ import heapq
 import numpy as np
 import pandas as pd
 
-from netplan.optimize.bound import _fractional_knapsack, optimistic_problem
+from netplan.optimize.bound import fractional_knapsack, optimistic_problem
 from netplan.optimize.greedy import hub_cost, standalone_option_cost
 from netplan.optimize.problem import CoverageProblem, Design
 
@@ -105,7 +105,7 @@ def _bound_at(
     selected[picked[:k]] = True
     gains = problem.gains(problem.level(selected))
     cost = optimistic_problem(problem).cost.astype(float)
-    x = _fractional_knapsack(gains, cost, budget)
+    x = fractional_knapsack(gains, cost, budget)
     return float(value[k] + gains @ x)
 
 
