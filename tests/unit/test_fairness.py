@@ -164,6 +164,17 @@ def all_selections(n: int):
         yield np.array(bits, dtype=bool)
 
 
+def admissible(inst: Instance, budget: float, budget_share: float | None):
+    """Hand evaluations of every selection within the budget and the spend cap."""
+    for sel in all_selections(inst.cost.size):
+        ev = evaluate_by_hand(inst, sel, budget)
+        if not ev.valid:
+            continue
+        if budget_share is not None and np.any(ev.spend > budget_share * budget + 1e-9):
+            continue
+        yield ev
+
+
 def brute_force(
     inst: Instance,
     *,
@@ -173,17 +184,12 @@ def brute_force(
 ) -> float:
     """Best value among selections meeting every rule (-inf when none does)."""
     budget = inst.budget if budget is None else budget
-    best = -np.inf
-    for sel in all_selections(inst.cost.size):
-        ev = evaluate_by_hand(inst, sel, budget)
-        if not ev.valid:
-            continue
-        if min_share is not None and np.any(ev.shares < min_share - 1e-9):
-            continue
-        if budget_share is not None and np.any(ev.spend > budget_share * budget + 1e-9):
-            continue
-        best = max(best, ev.value)
-    return best
+    values = (
+        ev.value
+        for ev in admissible(inst, budget, budget_share)
+        if min_share is None or not np.any(ev.shares < min_share - 1e-9)
+    )
+    return max(values, default=-np.inf)
 
 
 def best_min_share(
@@ -191,15 +197,8 @@ def best_min_share(
 ) -> float:
     """Brute force: the highest share every region reaches together, within the budget."""
     budget = inst.budget if budget is None else budget
-    best = -np.inf
-    for sel in all_selections(inst.cost.size):
-        ev = evaluate_by_hand(inst, sel, budget)
-        if not ev.valid:
-            continue
-        if budget_share is not None and np.any(ev.spend > budget_share * budget + 1e-9):
-            continue
-        best = max(best, float(ev.shares.min()))
-    return best
+    shares = (float(ev.shares.min()) for ev in admissible(inst, budget, budget_share))
+    return max(shares, default=-np.inf)
 
 
 def floor_for(inst: Instance) -> float:
