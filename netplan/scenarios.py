@@ -41,6 +41,8 @@ def parse_sweep(text: str) -> list[float]:
         raise ValueError(f"--sweep takes FROM:TO:STEPS, e.g. 1e10:5e10:5 (got {text!r})") from exc
     if count < 1:
         raise ValueError(f"--sweep needs at least one step (got {text!r})")
+    if not np.isfinite(values).all():
+        raise ValueError(f"--sweep takes finite budgets (got {text!r})")
     return [float(v) for v in values]
 
 

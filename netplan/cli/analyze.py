@@ -8,6 +8,7 @@ import click
 
 from netplan.cli.errors import handle_errors
 from netplan.cli.options import (
+    claimed_output,
     config_option,
     out_option,
     overwrite_option,
@@ -15,7 +16,6 @@ from netplan.cli.options import (
     scheduler_overrides,
 )
 from netplan.config import default_config_path, load_scenario
-from netplan.io.outputs import check_output_dir
 from netplan.runs import run_analysis
 
 
@@ -30,8 +30,8 @@ def analyze(config: Path | None, out: Path | None, overwrite: bool, scheduler: s
     scenario = load_scenario(
         config or default_config_path(), overrides=scheduler_overrides(scheduler)
     )
-    check_output_dir(out or scenario.output_dir(), overwrite=overwrite)
-    folder, s = run_analysis(scenario, out_dir=out)
+    with claimed_output(out or scenario.output_dir(), scenario, overwrite=overwrite) as target:
+        folder, s = run_analysis(scenario, out_dir=target)
     click.echo(
         f"{s['scenario']}: {s['population_total']:,.0f} people, "
         f"{s['coverage_before_pct']:.1f}% covered; outputs: {folder}"

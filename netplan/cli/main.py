@@ -8,6 +8,7 @@ import click
 
 from netplan import __version__
 from netplan.cli.analyze import analyze
+from netplan.cli.errors import watch_interrupts
 from netplan.cli.explain import explain
 from netplan.cli.plan import plan
 from netplan.cli.scenarios import scenarios
@@ -21,6 +22,7 @@ from netplan.cli.validate import validate
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Plan how to close mobile-internet blank spots."""
+    watch_interrupts()
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
     level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO

@@ -9,6 +9,7 @@ import click
 
 from netplan.cli.errors import handle_errors
 from netplan.cli.options import (
+    claimed_output,
     config_option,
     out_option,
     overwrite_option,
@@ -17,7 +18,6 @@ from netplan.cli.options import (
 )
 from netplan.config import default_config_path, load_scenario
 from netplan.evaluate import backhaul_comparison
-from netplan.io.outputs import check_output_dir
 from netplan.runs import decision_cost, run_plan
 
 
@@ -66,8 +66,8 @@ def plan(
     if decisions is not None:
         overrides["layers.decisions"] = str(decisions.resolve())
     scenario = load_scenario(config or default_config_path(), overrides=overrides)
-    check_output_dir(out or scenario.output_dir(), overwrite=overwrite)
-    folder, summary, result = run_plan(scenario, out_dir=out)
+    with claimed_output(out or scenario.output_dir(), scenario, overwrite=overwrite) as target:
+        folder, summary, result = run_plan(scenario, out_dir=target)
     s = summary
     click.echo(
         f"{s['scenario']}: {s['new_towers']} new towers, {s['new_wifi']} hotspots; coverage "

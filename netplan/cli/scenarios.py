@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
 
 from netplan.cli.errors import handle_errors
 from netplan.cli.options import (
+    claimed_output,
     config_option,
     out_option,
     overwrite_option,
@@ -15,7 +17,8 @@ from netplan.cli.options import (
     scheduler_overrides,
 )
 from netplan.config import default_config_path, load_scenario
-from netplan.io.outputs import atomic_dir, check_output_dir, write_json
+from netplan.io.outputs import write_json
+from netplan.io.run_folder import atomic_dir
 from netplan.scenarios import parse_sweep, run_sweep, sweep_html
 
 
@@ -24,6 +27,8 @@ def _numbers(text: str, option: str) -> list[float]:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
         raise click.UsageError(f"{option} takes numbers separated by commas: {text!r}") from exc
+    if not all(math.isfinite(v) for v in values):
+        raise click.UsageError(f"{option} takes finite numbers: {text!r}")
     if not values:
         raise click.UsageError(f"{option} needs at least one value")
     return values
@@ -69,7 +74,8 @@ def scenarios(
         config or default_config_path(), overrides=scheduler_overrides(scheduler)
     )
     folder = out or scenario.output_dir().with_name(f"{scenario.name}-scenarios")
-    check_output_dir(folder, overwrite=overwrite)
+    # checked and locked before any work; released when the command ends
+    click.get_current_context().with_resource(claimed_output(folder, scenario, overwrite=overwrite))
     sweep = run_sweep(scenario, budgets=budget_list, targets=target_list)
     with atomic_dir(folder) as tmp:
         sweep.table.to_csv(tmp / "scenarios.csv", index=False)

@@ -1,7 +1,4 @@
-"""Run folders, written atomically: everything goes into a hidden temporary folder beside the
-target, which replaces the target only when complete. A crash or Ctrl-C leaves the previous
-run as it was.
-"""
+"""The files of a run, each in its format (the folder itself: :mod:`netplan.io.run_folder`)."""
 
 from __future__ import annotations
 
@@ -9,72 +6,15 @@ import hashlib
 import json
 import logging
 import math
-import os
-import shutil
-import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from netplan.errors import ConfigError
-
 logger = logging.getLogger(__name__)
-
-
-def check_output_dir(target: Path, *, overwrite: bool) -> None:
-    """Refuse to replace an existing run folder unless asked to (before any work is done)."""
-    target = Path(target)
-    if target.exists() and not overwrite:
-        raise ConfigError(
-            f"{target}: output folder exists; pass --overwrite to replace it, or --out elsewhere"
-        )
-    if target.exists() and not target.is_dir():
-        raise ConfigError(f"{target}: exists and is not a folder; choose another --out")
-
-
-def _remove_stale(target: Path) -> None:
-    """Temporary folders of runs that were killed (their process is gone) are removed."""
-    for old in target.parent.glob(f".{target.name}.tmp-*"):
-        try:
-            pid = int(old.name.split(".tmp-")[1].split("-")[0])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(old, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError):
-            continue
-
-
-@contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success it becomes ``target`` (replacing any old one)."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        if old is not None:
-            os.replace(old, target)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _clean(value: Any) -> Any:

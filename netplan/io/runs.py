@@ -12,7 +12,6 @@ import numpy as np
 
 from netplan.grid import Grid
 from netplan.io.outputs import (
-    atomic_dir,
     write_csv,
     write_geojson,
     write_gpkg,
@@ -20,6 +19,7 @@ from netplan.io.outputs import (
     write_kml,
 )
 from netplan.io.rasters import write_cog
+from netplan.io.run_folder import atomic_dir
 
 logger = logging.getLogger(__name__)
 
