@@ -277,14 +277,21 @@ class ObjectiveConfig(_Strict):
 
 
 class SolverConfig(_Strict):
-    """OR-Tools settings; recorded in the manifest for reproducibility."""
+    """OR-Tools settings; recorded in the manifest for reproducibility.
+
+    The work limits (``node_limit``, ``lp_iteration_limit``, ``search_rounds``) decide where
+    the search stops, the same on every machine; ``time_limit_s`` is a safety net, and a run
+    it stopped is marked not reproducible.
+    """
 
     backend: Literal["scip"] = "scip"
     time_limit_s: float = Field(60.0, gt=0)
     relative_gap: float = Field(0.005, ge=0, lt=1)
     workers: int = Field(2, ge=1, le=64)
     seed: int = Field(0, ge=0)
-    node_limit: int | None = Field(None, ge=1)
+    node_limit: int | None = Field(1000, ge=1)
+    lp_iteration_limit: int | None = Field(1_000_000, ge=1)
+    search_rounds: int = Field(200, ge=0)
 
 
 class ComputeConfig(_Strict):

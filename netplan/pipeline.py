@@ -412,6 +412,8 @@ def solver_settings(scenario: Scenario) -> SolverSettings:
         workers=s.workers,
         seed=s.seed,
         node_limit=s.node_limit,
+        lp_iteration_limit=s.lp_iteration_limit,
+        search_rounds=s.search_rounds,
     )
 
 
@@ -430,7 +432,15 @@ def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
     if problem.forced is not None:
         with t.stage("solve without the decisions"):
             free = solve(replace(problem, forced=None), solver_settings(scenario))
-        result = replace(result, free_objective=free.objective)
+        # the cost of the decisions is measured against this plan: its time stops count too
+        stops = result.solution.time_stops + tuple(
+            f"plan without the decisions: {stage}" for stage in free.time_stops
+        )
+        result = replace(
+            result,
+            solution=replace(result.solution, time_stops=stops),
+            free_objective=free.objective,
+        )
     return result
 
 

@@ -135,8 +135,11 @@ def run_plan(
         if result.free_objective is not None:
             manifest["decisions"] = decision_cost(result)
         manifest["solution"] = {
+            # the work limits (solver.node_limit, lp_iteration_limit, search_rounds) stop the
+            # same on every machine; a stage the time limit stopped may not
             "reproducible": not result.solution.stopped_by_time,
             "stopped_by_time": result.solution.stopped_by_time,
+            "stages_stopped_by_time": list(result.solution.time_stops),
             "status": result.solution.status,
             "objective": result.solution.objective,
             "bound": result.solution.bound,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +78,7 @@ def plan(
         f"{100 * s['solver']['gap']:.2f}%"
     )
     if result.solution.stopped_by_time:
-        click.echo(
-            "note: the time limit stopped the solver; another run may return another plan "
-            "(set solver.node_limit for a reproducible stop)",
-            err=True,
-        )
+        click.echo(time_stop_note(result.solution.time_stops), err=True)
     joint = backhaul_comparison(result)
     if joint:
         alone = (
@@ -110,3 +107,12 @@ def plan(
             f"({d['free_objective']:,.1f} -> {d['objective']:,.1f})"
         )
     click.echo(f"outputs: {folder}")
+
+
+def time_stop_note(stages: Sequence[str]) -> str:
+    """One line naming the stages the time limit stopped: their plan may differ next run."""
+    return (
+        f"note: the time limit stopped the solver in {', '.join(stages)}; another run may "
+        "return another plan (raise solver.time_limit_s, or lower solver.node_limit, "
+        "lp_iteration_limit or search_rounds, for a reproducible stop)"
+    )

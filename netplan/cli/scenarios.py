@@ -16,6 +16,7 @@ from netplan.cli.options import (
     scheduler_option,
     scheduler_overrides,
 )
+from netplan.cli.plan import time_stop_note
 from netplan.config import default_config_path, load_scenario
 from netplan.io.outputs import write_json
 from netplan.io.run_folder import atomic_dir
@@ -86,11 +87,13 @@ def scenarios(
             tmp / "scenarios.json",
             {"scenario": scenario.name, "rows": sweep.table.to_dict("records")},
         )
-    for row in sweep.table.to_dict("records"):
+    for row, planned in zip(sweep.table.to_dict("records"), sweep.plans, strict=True):
         label = row["budget"] if row["budget"] is not None else row["target_coverage"]
         click.echo(
             f"{label:>12,.6g}: coverage {row['coverage_after_pct']:.1f}% for "
             f"{scenario.currency} {row['total_cost']:,.0f} ({row['new_towers']} towers, "
             f"{row['villages_newly_covered']} villages newly covered)"
         )
+        if planned.solution.stopped_by_time:
+            click.echo(f"{label:,.6g}: {time_stop_note(planned.solution.time_stops)}", err=True)
     click.echo(f"outputs: {folder}")

@@ -6,13 +6,19 @@ import hashlib
 import json
 import logging
 import math
+import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
+
+from netplan.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +47,55 @@ def write_geojson(path: Path, gdf: gpd.GeoDataFrame) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
+#: The GeoPackage timestamp (``gpkg_contents.last_change``) when ``SOURCE_DATE_EPOCH`` is
+#: not set: a fixed date, so the same plan gives a byte-identical file.
+GPKG_DATE = "2000-01-01T00:00:00Z"
+
+
 def write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
-    """One GeoPackage with a layer per entry (EPSG:4326); empty layers keep their columns."""
-    for name, gdf in layers.items():
-        out = gdf.to_crs("EPSG:4326")
-        geom_type = "Unknown"
-        if len(out) and out.geometry.notna().any():
-            geom_type = str(out.geometry.dropna().geom_type.iloc[0])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            out.to_file(path, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geom_type)
+    """One GeoPackage with a layer per entry (EPSG:4326); empty layers keep their columns.
+
+    GDAL stamps every layer with the current time unless ``OGR_CURRENT_DATE`` says
+    otherwise: it is set, for this write only, to ``SOURCE_DATE_EPOCH`` (the reproducible-builds
+    convention) or to :data:`GPKG_DATE`, so two runs of the same plan give the same bytes.
+    """
+    with _gdal_config(OGR_CURRENT_DATE=_gpkg_date()):
+        for name, gdf in layers.items():
+            out = gdf.to_crs("EPSG:4326")
+            geom_type = "Unknown"
+            if len(out) and out.geometry.notna().any():
+                geom_type = str(out.geometry.dropna().geom_type.iloc[0])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                out.to_file(
+                    path, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geom_type
+                )
+
+
+def _gpkg_date() -> str:
+    """``SOURCE_DATE_EPOCH`` as an ISO 8601 UTC time, else :data:`GPKG_DATE`."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return GPKG_DATE
+    try:
+        moment = datetime.fromtimestamp(int(epoch), tz=UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH={epoch!r} is not a time in seconds since 1970-01-01 UTC; set it "
+            "to a whole number (e.g. the output of `git log -1 --format=%ct`) or unset it"
+        ) from exc
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@contextmanager
+def _gdal_config(**options: str) -> Iterator[None]:
+    """GDAL configuration options set for the body only (GDAL's are process-wide)."""
+    before = {key: pyogrio.get_gdal_config_option(key) for key in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(before)
 
 
 def write_kml(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:

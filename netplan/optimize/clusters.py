@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -193,6 +194,8 @@ class Priced:
     value: float
     cost: float
     upper: float
+    #: the solve's clock, not its node limit or gap, stopped it
+    stopped_by_time: bool = False
 
 
 def _solve_priced(settings: Any, item: tuple[CoverageProblem, float]) -> Priced:
@@ -210,6 +213,8 @@ class Shared:
     value: float
     bound: float
     price: float
+    #: a cluster solve's clock, or the search's own, stopped the search short of its steps
+    stopped_by_time: bool = False
 
 
 def share_budget(
@@ -218,13 +223,16 @@ def share_budget(
     settings: Any,
     *,
     steps: int = 16,
+    seconds: float = math.inf,
     client: Any = None,
 ) -> Shared:
     """Search the price of money at which the clusters' own optima spend the budget.
 
     Returns the best plan within the budget among those met (each cluster at the price
     that fits, some raised to the next-lower price's plan while money lasts) and the lowest
-    bound λ·B + Σ upper_k seen.
+    bound λ·B + Σ upper_k seen. The search stops after ``steps`` prices, each cluster solve
+    on the work limits in ``settings`` (a ``SolverSettings``); ``seconds`` is a safety net
+    for the whole search, shared out per step among the clusters still to solve.
     """
     assert problem.budget is not None
     budget = float(problem.budget)
@@ -236,10 +244,18 @@ def share_budget(
     empty = [Priced(Design(np.zeros(c.problem.n_options, bool)), 0.0, 0.0, 0.0) for c in clusters]
     fits, over = empty, None
     fit_price = hi
+    began = time.perf_counter()
+    out_of_time = False
     for _ in range(steps):
+        left = seconds - (time.perf_counter() - began)
+        if left <= 0:
+            out_of_time = True
+            break
         price = math.sqrt(lo * hi)  # bisection on a log scale: prices span many decades
         items = [(c.problem, price) for c in clusters]
-        priced = map_sites(_solve_priced, settings, items, client=client)
+        each = replace(settings, time_limit_s=max(left / len(clusters), 0.05))
+        priced = map_sites(_solve_priced, each, items, client=client)
+        out_of_time |= any(p.stopped_by_time for p in priced)
         spend = sum(p.cost for p in priced)
         best_bound = min(best_bound, price * budget + sum(p.upper for p in priced))
         if spend <= budget * (1 + 1e-9):
@@ -271,4 +287,4 @@ def share_budget(
         value,
         best_bound,
     )
-    return Shared(design, value, max(best_bound, value), fit_price)
+    return Shared(design, value, max(best_bound, value), fit_price, out_of_time)

@@ -9,6 +9,9 @@ feed (a hub link or satellite): the per-site design that the joint model improve
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 
@@ -47,9 +50,29 @@ def standalone_option_cost(problem: CoverageProblem) -> np.ndarray:
     return problem.cost + problem.network.standalone_cost()[problem.group]
 
 
-def greedy(problem: CoverageProblem, *, search_s: float = 30.0) -> Design:
+@dataclass(frozen=True)
+class StartingPlan:
+    """The greedy design (improved by local search in budget mode), and whether the local
+    search's clock rather than its round limit stopped it."""
+
+    design: Design
+    search_stopped_by_time: bool = False
+
+
+def greedy(
+    problem: CoverageProblem, *, search_rounds: int = 200, search_s: float = math.inf
+) -> Design:
     """A feasible design; in target mode it may fall short of the target. Budget mode
-    improves it by local search for up to ``search_s`` seconds."""
+    improves it by up to ``search_rounds`` rounds of local search (``search_s`` seconds at
+    most)."""
+    return starting_plan(problem, search_rounds=search_rounds, search_s=search_s).design
+
+
+def starting_plan(
+    problem: CoverageProblem, *, search_rounds: int = 200, search_s: float = math.inf
+) -> StartingPlan:
+    """:func:`greedy`'s design, saying whether the local search ran out of time (a plan that
+    may differ on a slower machine)."""
     n = problem.n_options
     net = problem.network
     with_sat = standalone_option_cost(problem)
@@ -117,13 +140,18 @@ def greedy(problem: CoverageProblem, *, search_s: float = 30.0) -> Design:
             if net is not None and net.satellite_capacity_mbps is not None and cost[j] < no_sat[j]:
                 bw_j = problem.bandwidth_mbps[j] if problem.bandwidth_mbps is not None else 0.0
                 room -= float(bw_j)
+    out_of_time = False
     if problem.target is None and local_search.applies(problem):
-        selected = local_search.improve(problem, selected, cost, seconds=search_s)
+        searched = local_search.search(
+            problem, selected, cost, max_rounds=search_rounds, seconds=search_s
+        )
+        selected, out_of_time = searched.selected, searched.stopped_by_time
     if problem.budget is not None and problem.forced is None and rules is None:
         single = _best_single(problem, cost)
         if single is not None and _score(problem, single) > _score(problem, selected):
             selected = single
-    return prune(problem, _within_budget(problem, standalone_design(problem, selected)))
+    design = prune(problem, _within_budget(problem, standalone_design(problem, selected)))
+    return StartingPlan(design, search_stopped_by_time=out_of_time)
 
 
 def hub_cost(problem: CoverageProblem) -> np.ndarray:

@@ -11,7 +11,9 @@ objective rises. Each round is O(nnz + n × selected).
 from __future__ import annotations
 
 import logging
+import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -58,16 +60,44 @@ def _fill(
         selected[int(np.argmax(ratio))] = True
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """A searched selection, the rounds spent, and whether the clock (not the round limit or a
+    local optimum) ended the search: then another machine may stop elsewhere."""
+
+    selected: np.ndarray
+    rounds: int
+    stopped_by_time: bool
+
+
 def improve(
     problem: CoverageProblem,
     selected: np.ndarray,
     cost: np.ndarray,
     *,
     max_rounds: int = 200,
-    seconds: float = 30.0,
+    seconds: float = math.inf,
     checks: int = 8,
 ) -> np.ndarray:
-    """A selection at least as good as ``selected`` (budget mode), by fill and 1-for-1 swaps.
+    """A selection at least as good as ``selected`` (budget mode), by fill and 1-for-1 swaps
+    (:func:`search` without its report)."""
+    return search(
+        problem, selected, cost, max_rounds=max_rounds, seconds=seconds, checks=checks
+    ).selected
+
+
+def search(
+    problem: CoverageProblem,
+    selected: np.ndarray,
+    cost: np.ndarray,
+    *,
+    max_rounds: int = 200,
+    seconds: float = math.inf,
+    checks: int = 8,
+) -> SearchResult:
+    """Fill and 1-for-1 swaps from ``selected`` (budget mode) for at most ``max_rounds``
+    rounds: the deterministic limit, so the same inputs give the same selection on any
+    machine. ``seconds`` is a safety net; the result says when it was what stopped the search.
 
     ``cost`` is each option's cost in the per-site view. Reviewer decisions are kept: an
     accepted site is never dropped, a rejected one never added.
@@ -80,15 +110,18 @@ def improve(
         allowed &= problem.forced[problem.group] != 0
         keep = selected & (problem.forced[problem.group] == 1)
     if float(cost[selected].sum()) > budget * (1 + 1e-9):
-        return selected
+        return SearchResult(selected, 0, stopped_by_time=False)
     d, alpha = problem.demand, problem.wifi_weight
     cover = problem.cover.tocsr().astype(np.float64)
     _fill(problem, selected, cost, allowed)
     start = time.perf_counter()
     rounds = 0
-    for rounds in range(1, max_rounds + 1):  # noqa: B007 - reported below
+    out_of_time = False
+    while rounds < max_rounds:
         if time.perf_counter() - start > seconds:
+            out_of_time = True
             break
+        rounds += 1
         towers, hotspots = _counts(problem, selected)
         level = np.where(towers > 0, 1.0, np.where(hotspots > 0, alpha, 0.0))
         total = float(d @ level)
@@ -145,5 +178,10 @@ def improve(
                 break
         if not applied:
             break
-    logger.info("local search: %d rounds, %.2f s", rounds, time.perf_counter() - start)
-    return selected
+    logger.info(
+        "local search: %d rounds, %.2f s%s",
+        rounds,
+        time.perf_counter() - start,
+        " (stopped by the time limit)" if out_of_time else "",
+    )
+    return SearchResult(selected, rounds, stopped_by_time=out_of_time)

@@ -15,6 +15,11 @@ the whole model (GLOP), which certifies the gap and whose reduced costs fix the 
 better plan can move; then SCIP on what is left. A greedy solution is passed as a hint and
 kept as a fallback when the solver finds nothing in time. The result always carries the
 tightest bound proven and the gap to it.
+
+Every stage stops on a deterministic work limit (local-search rounds, SCIP nodes, GLOP
+iterations) or on the gap, so the same inputs give the same plan on a fast or a busy
+machine. The time limit is a safety net for the whole solve: each stage may use what is left
+of it, and the result names every stage whose clock, not its work limit, stopped it.
 """
 
 from __future__ import annotations
@@ -32,7 +37,12 @@ from netplan.errors import InfeasibleError
 from netplan.optimize import local_search
 from netplan.optimize.bound import lagrangian_bound
 from netplan.optimize.clusters import Priced, Shared, share_budget, site_clusters, split
-from netplan.optimize.greedy import greedy, prune, standalone_design, standalone_option_cost
+from netplan.optimize.greedy import (
+    prune,
+    standalone_design,
+    standalone_option_cost,
+    starting_plan,
+)
 from netplan.optimize.network import FIBER, Network
 from netplan.optimize.problem import CoverageProblem, Design
 
@@ -42,23 +52,53 @@ logger = logging.getLogger(__name__)
 #: Clusters share the budget by pricing only when none has more options than this.
 MAX_CLUSTER_OPTIONS = 300
 
-#: Above this many options, stages that rarely pay off within their time share are skipped
-#: (the exact per-site warm start when local search applies, the cheapest-design phase after
-#: an LP proof).
+#: Above this many options, stages that rarely pay off are skipped (the exact per-site warm
+#: start when local search applies, the cheapest-design phase after an LP proof).
 LARGE_OPTIONS = 1000
+
+#: Seconds the search stages (per-site optimum, LP, SCIP) get even when the time limit is
+#: spent, so a plan and a bound still come back; a stage that finishes its work in them is not
+#: stopped by time. Stages that only improve a plan (cluster pricing, the cheapest-design
+#: phase) are skipped instead, and reported as stopped by time.
+MIN_STAGE_S = 0.05
+
+#: A solve that ends unfinished after this share of the seconds it was given was stopped by
+#: its clock (SCIP and GLOP stop at their time limit; pywraplp reports a node, iteration and
+#: time stop alike as "feasible" or "not solved").
+CLOCK_SHARE = 0.98
+
+#: The cheapest-design phase re-solves nearly the model the main search presolved: probing in
+#: its presolve (most of its root node on the demo) is skipped.
+CHEAPEST_DESIGN_SCIP = "propagating/probing/maxprerounds = 0\n"
+
+_FINISHED = (
+    pywraplp.Solver.OPTIMAL,
+    pywraplp.Solver.INFEASIBLE,
+    pywraplp.Solver.UNBOUNDED,
+    pywraplp.Solver.MODEL_INVALID,
+)
 
 
 @dataclass(frozen=True)
 class SolverSettings:
-    """What the solver may spend and how it is seeded (recorded in the manifest)."""
+    """What the solver may spend and how it is seeded (recorded in the manifest).
+
+    The work limits (nodes, LP iterations, local-search rounds) decide where each stage
+    stops, the same on every machine; ``time_limit_s`` is a safety net for the whole solve.
+    ``None`` lifts a work limit (then the gap, or the clock, stops the stage): the library's
+    default, for exact answers; scenarios set both (``solver.*`` in the scenario file).
+    """
 
     time_limit_s: float = 60.0
     relative_gap: float = 0.005
     workers: int = 1
     seed: int = 0
-    #: branch-and-bound nodes per solve: a deterministic limit (the same plan on every run),
-    #: unlike the time limit, which stays as a safety net
+    #: branch-and-bound nodes per SCIP solve
     node_limit: int | None = None
+    #: simplex iterations of the LP relaxation (GLOP)
+    lp_iteration_limit: int | None = None
+    #: rounds of local search (fill and 1-for-1 swaps) on the greedy plan
+    search_rounds: int = 200
 
 
 @dataclass(frozen=True)
@@ -77,13 +117,45 @@ class Solution:
     #: objective of the best per-site design (each site on its own cheapest feed), when a
     #: network was designed jointly: what the joint design is measured against
     per_site_objective: float = math.nan
-    #: True when the time limit, not the gap or the node limit, stopped the search: such a
-    #: plan may differ from run to run
-    stopped_by_time: bool = False
+    #: the stages whose clock, not their work limit or the gap, stopped them, in order: the
+    #: plan may then differ from run to run
+    time_stops: tuple[str, ...] = ()
 
     @property
     def selected(self) -> np.ndarray:
         return self.design.selected
+
+    @property
+    def stopped_by_time(self) -> bool:
+        """Whether any stage was stopped by the time limit (the plan is not reproducible)."""
+        return bool(self.time_stops)
+
+
+class _Deadline:
+    """The time limit of one solve, counted from its start: each stage may use what is left."""
+
+    def __init__(self, seconds: float) -> None:
+        self.start = time.perf_counter()
+        self.at = self.start + seconds
+
+    def left(self, *, at_least: float = 0.0) -> float:
+        return max(at_least, self.at - time.perf_counter())
+
+
+def _timed_solve(
+    solver: pywraplp.Solver,
+    *,
+    seconds: float,
+    params: pywraplp.MPSolverParameters | None = None,
+) -> tuple[int, bool]:
+    """Solve within ``seconds``: (status, whether the clock rather than a work limit, the gap
+    or the end of the search stopped it)."""
+    if math.isfinite(seconds):
+        solver.SetTimeLimit(max(1, int(seconds * 1000)))  # 0 would mean no limit at all
+    began = time.perf_counter()
+    status = solver.Solve() if params is None else solver.Solve(params)
+    elapsed = time.perf_counter() - began
+    return status, status not in _FINISHED and elapsed >= CLOCK_SHARE * seconds
 
 
 def relative_gap(objective: float, bound: float, *, maximise: bool) -> float:
@@ -102,20 +174,23 @@ def solve(
     warm: Design | None = None,
     start_from: Design | None = None,
     client: Any = None,
+    cheapest_design: bool = True,
 ) -> Solution:
-    """Solve ``problem`` to within ``settings.relative_gap`` or the time limit.
+    """Solve ``problem`` to within ``settings.relative_gap`` or its work limits.
 
     ``warm`` (optional) is a design to start from; the answer is never worse than it when
     it is feasible (budget sweeps stay monotone this way). ``start_from`` replaces the greedy
     start when the caller has already computed it. ``client`` (a ``dask.distributed``
-    client) runs the clusters' solves on a Dask cluster.
+    client) runs the clusters' solves on a Dask cluster. ``cheapest_design`` (budget mode)
+    looks for the cheapest design with the coverage found, as a last phase.
 
     Raises
     ------
     InfeasibleError
         Target mode, when even every candidate together cannot reach the target.
     """
-    start = time.perf_counter()
+    clock = _Deadline(settings.time_limit_s)
+    time_stops: list[str] = []
     maximise = problem.target is None
     if not maximise:
         reachable = problem.max_coverable(feedable_only=True)
@@ -126,17 +201,23 @@ def solve(
                 reachable=reachable,
             )
     _check_floors_reachable(problem)
-    # local search may take a tenth of the time (at most 30 s)
-    search_s = min(30.0, 0.1 * settings.time_limit_s)
-    hint = start_from if start_from is not None else greedy(problem, search_s=search_s)
+    if start_from is not None:
+        hint = start_from
+    else:
+        begun = starting_plan(problem, search_rounds=settings.search_rounds, search_s=clock.left())
+        hint = begun.design
+        if begun.search_stopped_by_time:
+            time_stops.append("local search")
     if problem.villages is not None and problem.n_options and problem.n_rows:
         # start from the demand optimum too: village constraints make a weak relaxation,
         # and this way the village plan never lights up fewer villages than the demand plan
-        # of the same problem (a stage of its own, with its own time and node limits)
-        plain = solve(replace(problem, villages=None), settings).design
-        if problem.feasible(plain) and problem.objective(plain) > problem.objective(hint):
-            hint = plain
-        start = time.perf_counter()
+        # of the same problem (a stage of its own, with its own time and work limits)
+        plain = solve(replace(problem, villages=None), settings)
+        time_stops += [f"demand plan: {stage}" for stage in plain.time_stops]
+        better = problem.objective(plain.design) > problem.objective(hint)
+        if problem.feasible(plain.design) and better:
+            hint = plain.design
+        clock = _Deadline(settings.time_limit_s)
     if problem.forced is not None and problem.budget is not None:
         accepted = _accepted_cost(problem)
         if accepted > problem.budget * (1 + 1e-9):
@@ -153,13 +234,15 @@ def solve(
         baseline = problem.objective(hint)
     elif problem.network is not None and problem.n_options and problem.n_rows:
         # warm start from the per-site optimum: each site on its cheapest own feed, solved
-        # exactly (a much easier model), then fed for real
+        # exactly (a much easier model), then fed for real; its cost is the last phase's job
         alone = per_site_problem(problem)
         first = solve(
             alone,
-            replace(settings, time_limit_s=settings.time_limit_s / 8),
+            replace(settings, time_limit_s=clock.left(at_least=MIN_STAGE_S)),
             start_from=Design(hint.selected),
+            cheapest_design=False,
         )
+        time_stops += [f"per-site stage: {stage}" for stage in first.time_stops]
         candidate = standalone_design(problem, first.selected)
         if problem.feasible(candidate) and not _worse(problem, candidate, hint, maximise):
             hint = candidate
@@ -167,7 +250,10 @@ def solve(
     if warm is not None and problem.feasible(warm) and not _worse(problem, warm, hint, maximise):
         hint = warm
     if problem.n_options == 0 or problem.n_rows == 0:
-        return _result(problem, hint, "optimal", bound=problem.objective(hint), start=start)
+        return replace(
+            _result(problem, hint, "optimal", bound=problem.objective(hint), start=clock.start),
+            time_stops=tuple(time_stops),
+        )
     shared = None
     if maximise:
         # independent clusters (islands): share the budget by pricing money, each cluster
@@ -175,10 +261,9 @@ def solve(
         clusters = site_clusters(problem)
         parts = split(problem, clusters=clusters) if _islands(problem, clusters) else []
         if len(parts) >= 2:
-            each = 0.25 * settings.time_limit_s / (16 * len(parts))
-            shared = share_budget(
-                problem, parts, replace(settings, time_limit_s=max(each, 0.05)), client=client
-            )
+            shared = share_budget(problem, parts, settings, seconds=clock.left(), client=client)
+            if shared.stopped_by_time:
+                time_stops.append("cluster pricing")
             if problem.feasible(shared.design) and not _worse(
                 problem, shared.design, hint, maximise
             ):
@@ -190,21 +275,34 @@ def solve(
     incumbent = problem.objective(hint)
     # (only from a feasible plan: its value is what the reduced costs are measured against)
     if maximise and problem.villages is None and problem.feasible(hint):
-        relax = _lp_relaxation(problem, seconds=0.6 * settings.time_limit_s)
+        relax, lp_out_of_time = _timed_lp_relaxation(
+            problem,
+            seconds=clock.left(at_least=MIN_STAGE_S),
+            iterations=settings.lp_iteration_limit,
+        )
+        if lp_out_of_time:
+            time_stops.append("LP relaxation")
     if relax is not None and relative_gap(incumbent, relax.value, maximise=True) <= (
         settings.relative_gap
     ):
         # the plan in hand is already proven within the gap asked for: no search needed
         logger.info("LP bound %.1f proves the plan (%.1f) within the gap", relax.value, incumbent)
         found = prune(problem, hint)
-        if problem.n_options <= LARGE_OPTIONS:  # the cheapest-design model is too big to pay off
-            found = _cheapest_for(problem, found, settings, start, share=0.1)
+        # (above LARGE_OPTIONS the cheapest-design model is too big to pay off)
+        if cheapest_design and problem.n_options <= LARGE_OPTIONS:
+            found, cheapest_out_of_time = _cheapest_for(problem, found, settings, clock)
+            if cheapest_out_of_time:
+                time_stops.append("cheapest-design phase")
         return replace(
             _result(
-                problem, found, "gap_reached", bound=_tighter(relax.value, shared), start=start
+                problem,
+                found,
+                "gap_reached",
+                bound=_tighter(relax.value, shared),
+                start=clock.start,
             ),
             per_site_objective=baseline,
-            stopped_by_time=False,
+            time_stops=tuple(time_stops),
         )
     solver = _scip(settings)
     model = _Model(solver, problem)
@@ -218,21 +316,22 @@ def solve(
             fixed,
             len(relax.values),
         )
-    # budget mode keeps a quarter of the time for the second (cheapest-design) phase
-    share = 0.75 if maximise else 1.0
-    remaining = max(0.05, share * settings.time_limit_s - (time.perf_counter() - start))
-    solver.SetTimeLimit(int(remaining * 1000))
+    remaining = clock.left(at_least=MIN_STAGE_S)
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, settings.relative_gap)
     logger.info(
-        "solving: %d options, %d backhaul links, %d demand rows, %d constraints (SCIP, %.0f s)",
+        "solving: %d options, %d backhaul links, %d demand rows, %d constraints "
+        "(SCIP, %s nodes, %.0f s at most)",
         problem.n_options,
         problem.network.n_arcs if problem.network is not None else 0,
         problem.n_rows,
         solver.NumConstraints(),
+        settings.node_limit if settings.node_limit is not None else "any",
         remaining,
     )
-    status = solver.Solve(params)
+    status, scip_out_of_time = _timed_solve(solver, seconds=remaining, params=params)
+    if scip_out_of_time:
+        time_stops.append("SCIP")
     obj = solver.Objective()
     if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         found = model.design()
@@ -245,7 +344,7 @@ def solve(
         elif maximise and status != pywraplp.Solver.OPTIMAL:
             bound = _certified(problem, bound, lower=problem.objective(found))
         bound = _tighter(bound, shared)
-        # keep the better of the solver's answer and the greedy one (time limits can bite)
+        # keep the better of the solver's answer and the greedy one (limits can bite)
         problems = problem.violations(found)
         if problems and not problem.feasible(hint):
             _no_fair_plan(problem, settings, proven=False)
@@ -256,16 +355,18 @@ def solve(
         else:
             label = "gap_reached" if status == pywraplp.Solver.OPTIMAL else "limit"
         found = prune(problem, found)
-        if maximise:
-            found = _cheapest_for(problem, found, settings, start)
+        if maximise and cheapest_design:
+            found, cheapest_out_of_time = _cheapest_for(problem, found, settings, clock)
+            if cheapest_out_of_time:
+                time_stops.append("cheapest-design phase")
         return replace(
-            _result(problem, found, label, bound=bound, start=start),
+            _result(problem, found, label, bound=bound, start=clock.start),
             per_site_objective=baseline,
-            stopped_by_time=_out_of_time(settings, start),
+            time_stops=tuple(time_stops),
         )
     if status == pywraplp.Solver.INFEASIBLE or not problem.feasible(hint):
         _no_fair_plan(problem, settings, proven=status == pywraplp.Solver.INFEASIBLE)
-    logger.warning("solver returned no solution in time; using the greedy plan")
+    logger.warning("solver returned no solution within its limits; using the greedy plan")
     unit = 1.0 if maximise else model.money_unit
     bound = float(obj.BestBound()) * unit if status == pywraplp.Solver.NOT_SOLVED else math.nan
     if relax is not None:
@@ -274,9 +375,9 @@ def solve(
         bound = _certified(problem, bound, lower=problem.objective(hint))
     bound = _tighter(bound, shared)
     return replace(
-        _result(problem, hint, "greedy", bound=bound, start=start),
+        _result(problem, hint, "greedy", bound=bound, start=clock.start),
         per_site_objective=baseline,
-        stopped_by_time=_out_of_time(settings, start),
+        time_stops=tuple(time_stops),
     )
 
 
@@ -404,10 +505,11 @@ def solve_priced(problem: CoverageProblem, price: float, settings: SolverSetting
     sharing the budget), with SCIP's upper bound on that quantity."""
     solver = _scip(settings)
     model = _Model(solver, problem, price=price)
-    solver.SetTimeLimit(int(max(settings.time_limit_s, 0.05) * 1000))
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, settings.relative_gap)
-    status = solver.Solve(params)
+    status, out_of_time = _timed_solve(
+        solver, seconds=max(settings.time_limit_s, MIN_STAGE_S), params=params
+    )
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         empty = Design(np.zeros(problem.n_options, dtype=bool))
         if problem.network is not None:
@@ -416,12 +518,13 @@ def solve_priced(problem: CoverageProblem, price: float, settings: SolverSetting
                 np.zeros(problem.network.n_arcs, dtype=bool),
                 np.zeros(problem.network.n_sites, dtype=bool),
             )
-        return Priced(empty, 0.0, 0.0, math.inf)
+        return Priced(empty, 0.0, 0.0, math.inf, stopped_by_time=out_of_time)
     design = model.design()
     upper = float(solver.Objective().BestBound())
     if status == pywraplp.Solver.OPTIMAL and settings.relative_gap == 0:
         upper = float(solver.Objective().Value())
-    return Priced(design, problem.objective(design), problem.total_cost(design), upper)
+    value, cost = problem.objective(design), problem.total_cost(design)
+    return Priced(design, value, cost, upper, stopped_by_time=out_of_time)
 
 
 @dataclass(frozen=True)
@@ -461,32 +564,48 @@ class _Relaxation:
         return min(self.value, max(inside, incumbent))
 
 
-def _lp_relaxation(problem: CoverageProblem, *, seconds: float) -> _Relaxation | None:
-    """Solve the LP relaxation of the full model with GLOP (None when it does not finish)."""
+def _lp_relaxation(
+    problem: CoverageProblem, *, seconds: float, iterations: int | None = None
+) -> _Relaxation | None:
+    """The LP relaxation of the full model (None when it does not finish)."""
+    return _timed_lp_relaxation(problem, seconds=seconds, iterations=iterations)[0]
+
+
+def _timed_lp_relaxation(
+    problem: CoverageProblem, *, seconds: float, iterations: int | None
+) -> tuple[_Relaxation | None, bool]:
+    """Solve the LP relaxation of the full model with GLOP, in at most ``iterations`` simplex
+    iterations: (the relaxation, or None when it does not finish; whether the clock, not the
+    iteration limit, stopped it)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:  # pragma: no cover - OR-Tools wheels always ship GLOP
-        return None
+        return None, False
+    if iterations is not None:
+        solver.SetSolverSpecificParametersAsString(f"max_number_of_iterations: {iterations}")
     model = _Model(solver, problem)
-    solver.SetTimeLimit(int(max(seconds, 0.1) * 1000))
     began = time.perf_counter()
-    status = solver.Solve()
-    logger.info("LP relaxation: status %d in %.1f s", status, time.perf_counter() - began)
+    status, out_of_time = _timed_solve(solver, seconds=seconds)
+    logger.info(
+        "LP relaxation: status %d after %d iterations in %.1f s%s",
+        status,
+        solver.iterations(),
+        time.perf_counter() - began,
+        " (stopped by the time limit)" if out_of_time else "",
+    )
     if status != pywraplp.Solver.OPTIMAL:
-        return None
+        return None, out_of_time
     binaries = model.binaries()
-    return _Relaxation(
+    relaxation = _Relaxation(
         value=float(solver.Objective().Value()),
         values=np.array([v.solution_value() for v in binaries]),
         reduced=np.array([v.reduced_cost() for v in binaries]),
     )
+    return relaxation, False
 
 
-def _out_of_time(settings: SolverSettings, start: float) -> bool:
-    return time.perf_counter() - start >= 0.97 * settings.time_limit_s
-
-
-def _scip(settings: SolverSettings) -> pywraplp.Solver:
-    """A SCIP solver seeded from the settings (same inputs, same answer)."""
+def _scip(settings: SolverSettings, *, extra: str = "") -> pywraplp.Solver:
+    """A SCIP solver seeded from the settings (same inputs, same answer), with their node
+    limit and any ``extra`` SCIP parameters (``name = value`` lines)."""
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None:  # pragma: no cover - OR-Tools wheels always ship SCIP
         raise RuntimeError("OR-Tools was built without SCIP")
@@ -497,32 +616,29 @@ def _scip(settings: SolverSettings) -> pywraplp.Solver:
     )
     if settings.node_limit is not None:
         params += f"limits/nodes = {settings.node_limit}\n"
-    solver.SetSolverSpecificParametersAsString(params)
+    if not solver.SetSolverSpecificParametersAsString(params + extra):
+        raise RuntimeError(f"SCIP refused the parameters {params + extra!r}")
     return solver
 
 
 def _cheapest_for(
-    problem: CoverageProblem,
-    found: Design,
-    settings: SolverSettings,
-    start: float,
-    *,
-    share: float = 0.25,
-) -> Design:
+    problem: CoverageProblem, found: Design, settings: SolverSettings, clock: _Deadline
+) -> tuple[Design, bool]:
     """Second phase: the cheapest design keeping the coverage found (ties broken on cost),
-    in at most ``share`` of the time limit."""
+    on the node limit, with what is left of the time; (the design, whether the clock stopped
+    the phase)."""
     value = problem.objective(found)
-    spent = time.perf_counter() - start
-    limit = min(max(settings.time_limit_s - spent, 0.0), share * settings.time_limit_s)
-    if value <= 0 or limit <= 0.05:
-        return found
-    solver = _scip(settings)
+    if value <= 0:
+        return found, False
+    seconds = clock.left()
+    if seconds <= 0:  # the time limit is spent: skipped, which another run may not do
+        return found, True
+    solver = _scip(settings, extra=CHEAPEST_DESIGN_SCIP)
     model = _Model(solver, problem, floor=value - 1e-6 * max(1.0, value))
     solver.SetHint(*model.hint(found))
-    solver.SetTimeLimit(int(limit * 1000))
-    status = solver.Solve()
+    status, out_of_time = _timed_solve(solver, seconds=max(seconds, MIN_STAGE_S))
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return found
+        return found, out_of_time
     cheaper = prune(problem, model.design())
     better = problem.total_cost(cheaper) < problem.total_cost(found) - 1e-6
     if better and problem.feasible(cheaper) and problem.objective(cheaper) >= value - 1e-6:
@@ -530,8 +646,8 @@ def _cheapest_for(
             "same coverage for %.2f%% less",
             100 * (1 - problem.total_cost(cheaper) / max(problem.total_cost(found), 1e-9)),
         )
-        return cheaper
-    return found
+        return cheaper, out_of_time
+    return found, out_of_time
 
 
 def per_site_problem(problem: CoverageProblem) -> CoverageProblem:
