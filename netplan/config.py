@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,10 +21,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
 from netplan.errors import ConfigError
+from netplan.io.paths import file_problem
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,11 @@ _PATH_KEYS: dict[str, tuple[str, ...]] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """Frozen, no unknown keys, and no infinite or NaN number anywhere: ``budget: .inf`` (or
+    ``1e400``, which overflows to infinity) would run, and then be written to the manifest
+    as ``null``, so the run could not be recreated from it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class RegionConfig(_Strict):
@@ -222,6 +228,10 @@ class FairnessConfig(_Strict):
     max_region_budget_share: float | None = Field(None, gt=0, le=1)
 
 
+#: the privacy floor: no block of fewer citizen reports is ever published or used
+MIN_REPORTS_FLOOR = 5
+
+
 class ReportsConfig(_Strict):
     """Citizen signal reports (``layers.signal_reports``): evidence, published only in
     aggregate.
@@ -233,11 +243,21 @@ class ReportsConfig(_Strict):
     cells the model calls covered but reports call dark count as blank spots.
     """
 
-    min_reports: int = Field(5, ge=2, le=10_000)
+    min_reports: int = Field(5, le=10_000)
     cell_m: float = Field(1000.0, gt=0, le=100_000)
     dark_below_dbm: float = Field(-110.0, ge=-160, le=0)
     weight: float = Field(1.0, ge=1, le=100)
     disputed_as_blank: bool = False
+
+    @field_validator("min_reports")
+    @classmethod
+    def _k_anonymous(cls, k: int) -> int:
+        if k < MIN_REPORTS_FLOOR:
+            raise ValueError(
+                f"must be at least {MIN_REPORTS_FLOOR}: a block of fewer reports could point "
+                "at the people who sent them (the README promises k >= 5)"
+            )
+        return k
 
 
 class CandidatesConfig(_Strict):
@@ -329,6 +349,18 @@ class Scenario(_Strict):
     #: The file this scenario was read from (not a config key).
     source: Path | None = Field(None, exclude=True)
 
+    @field_validator("name")
+    @classmethod
+    def _plain_folder_name(cls, name: str) -> str:
+        # the name becomes a folder beside others (outputs/<name>): ".", ".." or a hidden
+        # name would put the run on top of outputs/ itself, its parent, or a temporary folder
+        if name.startswith("."):
+            raise ValueError(
+                "the scenario name names its output folder: use letters, digits, '_', '-' "
+                "and '.', not starting with '.' (e.g. papua-2025)"
+            )
+        return name
+
     @model_validator(mode="after")
     def _check_technologies(self) -> Scenario:
         towers = self.tower_technologies
@@ -419,10 +451,16 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
         With the file, the key and what to change, for any problem.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: scenario file not found; pass an existing file with -c")
+    problem = file_problem(path)
+    if problem is not None:
+        raise ConfigError(f"{path}: scenario file {problem}; pass an existing file with -c")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    except RepeatedKeyError as exc:
+        raise ConfigError(
+            f"{path}: line {exc.line}: key {exc.key!r} is given twice in one section (first on "
+            f"line {exc.first_line}); YAML would silently keep the last one: keep one"
+        ) from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid YAML: {_one_line(str(exc))}") from exc
     if not isinstance(raw, dict):
@@ -442,7 +480,55 @@ def load_scenario(path: str | Path, *, overrides: Mapping[str, Any] | None = Non
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, path)) from exc
+        problems = validation_problems(exc, path, overridden=tuple(overrides or ()))
+        raise InvalidScenarioError(problems) from exc
+
+
+class InvalidScenarioError(ConfigError):
+    """Keys of a scenario with values that do not validate: one problem per key, so
+    ``netplan validate`` lists each, and the CLI prints them on one line."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+class RepeatedKeyError(yaml.YAMLError):
+    """A key given twice in one YAML mapping (plain YAML loaders keep the last silently)."""
+
+    def __init__(self, key: object, *, line: int, first_line: int) -> None:
+        super().__init__(f"key {key!r} on line {line} repeats line {first_line}")
+        self.key = key
+        self.line = line
+        self.first_line = first_line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a mapping may not repeat a key: with two
+    ``budget:`` lines the plan would silently use the second, whichever one was meant."""
+
+
+def _mapping_without_repeats(
+    loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    first_line: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        line = key_node.start_mark.line + 1
+        try:
+            seen = first_line.get(key)
+        except TypeError:  # an unhashable key: construct_mapping says what is wrong
+            continue
+        if seen is not None and key != "<<":
+            raise RepeatedKeyError(key, line=line, first_line=seen)
+        first_line[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _mapping_without_repeats,
+)
 
 
 def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
@@ -498,8 +584,21 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
     return [name for name in fields if name != "source"]
 
 
-def format_validation_error(exc: ValidationError, path: Path) -> str:
-    """Turn pydantic's errors into lines that name the file, the key and the fix."""
+def format_validation_error(
+    exc: ValidationError, path: Path, *, overridden: Sequence[str] = ()
+) -> str:
+    """Pydantic's errors as one line naming the file, each key and the fix."""
+    return "; ".join(validation_problems(exc, path, overridden=overridden))
+
+
+def validation_problems(
+    exc: ValidationError, path: Path, *, overridden: Sequence[str] = ()
+) -> list[str]:
+    """Turn pydantic's errors into lines that name the file, the key and the fix.
+
+    Keys in ``overridden`` were set on the command line (e.g. ``--budget``), not in the
+    file, and their lines say so.
+    """
     lines = []
     for err in exc.errors():
         loc = tuple(err["loc"])
@@ -513,8 +612,15 @@ def format_validation_error(exc: ValidationError, path: Path) -> str:
             lines.append(f"{path}: missing required key '{key}'")
         else:
             msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "finite_number":
+                msg = (
+                    "must be a finite number (infinity and NaN cannot be recorded in the "
+                    "manifest, so the run could not be repeated); write the number itself"
+                )
             got = err.get("input")
             shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
             where = f"key '{key}'" if loc else "scenario"
+            if key in overridden:
+                where += " (set on the command line)"
             lines.append(f"{path}: {where}: {msg}{shown}")
-    return "; ".join(lines)
+    return lines

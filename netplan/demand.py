@@ -112,7 +112,8 @@ def find_blank_spots(layers: Layers, coverage: Coverage, *, min_population: floa
     order = np.lexsort((first_cell, -area_pop))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
-    label = np.where(in_area, rank[np.maximum(raw, 0)], -1)
+    label = np.full(flat.size, -1, dtype=np.int64)
+    label[in_area] = rank[raw[in_area]]  # (no area at all: nothing to rank)
 
     grid = layers.grid
     lab, w = label[in_area], cell_pop[in_area]

@@ -17,9 +17,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import xarray as xr
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from rasterio.features import rasterize
 
+from netplan import memory
 from netplan.access import AccessRates, join_access
 from netplan.config import Scenario
 from netplan.demand import calibrate_population, registry_population, urban_class
@@ -103,7 +104,7 @@ def read_boundaries(scenario: Scenario) -> gpd.GeoDataFrame:
     kinds = set(gdf.geometry.geom_type)
     if not kinds <= {"Polygon", "MultiPolygon"}:
         raise InputError(f"{cfg.boundaries}: boundaries must be polygons, found {sorted(kinds)}")
-    names = gdf[cfg.name_field].astype(str)
+    names = _region_names(gdf[cfg.name_field], cfg.boundaries, cfg.name_field)
     columns = {"name": names, "code": gdf[cfg.code_field].astype(str) if cfg.code_field else names}
     demand = scenario.demand
     if demand.access_field is not None:
@@ -115,6 +116,27 @@ def read_boundaries(scenario: Scenario) -> gpd.GeoDataFrame:
         )
     out = gpd.GeoDataFrame(columns, geometry=gdf.geometry, crs=gdf.crs)
     return out.reset_index(drop=True)
+
+
+def _region_names(values: pd.Series, path: Path, field: str) -> pd.Series:
+    """Region names as text; a missing or repeated name is refused, because every figure per
+    region (coverage, fairness, calibration, the access join) is reported and joined by it."""
+    text = values.astype("string").str.strip()
+    missing = (text.isna() | (text == "")).to_numpy(dtype=bool)
+    if missing.any():
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(missing)[:5])
+        raise InputError(
+            f"{path}: region feature(s) {rows} have no {field!r}; give every region a name "
+            "(or set region.name_field to the field that holds them)"
+        )
+    repeated = text[text.duplicated(keep=False)]
+    if not repeated.empty:
+        shown = ", ".join(repr(n) for n in sorted(set(repeated))[:5])
+        raise InputError(
+            f"{path}: region name(s) {shown} are used by more than one feature; names must "
+            "be unique (merge the parts into one MultiPolygon, or rename them)"
+        )
+    return text.astype(str)
 
 
 def grid_crs(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> CRS:
@@ -163,6 +185,7 @@ def load_layers(
         grid.resolution,
         crs.to_string(),
     )
+    _refuse_oversized_grid(grid, scenario)
     layers_cfg = scenario.layers
     inputs: dict[str, Path] = {"region.boundaries": scenario.region.boundaries}
 
@@ -231,6 +254,7 @@ def load_layers(
     lonlat = tuple(boundaries.to_crs("EPSG:4326").total_bounds)
 
     def placed(gdf: gpd.GeoDataFrame, path: Path, key: str) -> gpd.GeoDataFrame:
+        _require_geometry(gdf, path, key)
         vectors.check_not_swapped(gdf, lonlat, path, key)
         return _inside(gdf.to_crs(crs), grid, path, key)
 
@@ -284,7 +308,7 @@ def load_layers(
     decisions = None
     if layers_cfg.decisions is not None:
         inputs["layers.decisions"] = layers_cfg.decisions
-        decisions = attempt(lambda: _decisions(layers_cfg.decisions or Path(), crs))
+        decisions = attempt(lambda: _decisions(layers_cfg.decisions or Path(), grid))
     access = None
     if layers_cfg.household_access is not None:
         table_path = layers_cfg.household_access
@@ -322,6 +346,34 @@ def load_layers(
         access=access,
         calibration=calibration,
         reports=reports,
+    )
+
+
+def grid_memory_bytes(grid: Grid, scenario: Scenario) -> int:
+    """Estimated peak bytes of the run's grid-shaped arrays on ``grid``, with the fiber
+    routing surface when fiber backhaul is configured."""
+    fiber = scenario.backhaul.fiber
+    routing_cells = 0
+    if fiber is not None:
+        factor = max(1, round(fiber.routing_resolution_m / grid.resolution))
+        routing_cells = -(-grid.height // factor) * -(-grid.width // factor)
+    return memory.analysis_bytes(grid.size, routing_cells=routing_cells)
+
+
+def _refuse_oversized_grid(grid: Grid, scenario: Scenario) -> None:
+    """Refuse, before any grid-sized array exists, a grid whose arrays would not fit in the
+    memory available (with room left for the rest of the run): the estimate, and the cell
+    size at which it would fit."""
+    needed = grid_memory_bytes(grid, scenario)
+    available = memory.available_bytes()
+    if memory.fits(needed, available):
+        return
+    coarser = memory.coarser_resolution(grid.resolution, needed, available)
+    raise InputError(
+        f"{scenario.region.boundaries}: the analysis grid would be {grid.width:,} x "
+        f"{grid.height:,} cells of {grid.resolution:g} m, about {memory.readable_bytes(needed)} of "
+        f"memory, more than this machine can give the run ({memory.readable_bytes(available)} "
+        f"available); set region.resolution_m to {coarser:g} or more, or plan a smaller region"
     )
 
 
@@ -366,6 +418,40 @@ def _signal_reports(
     )
 
 
+_POINTS = ("points", frozenset({"Point"}))
+_LINES = ("lines", frozenset({"LineString", "MultiLineString"}))
+_POLYGONS = ("polygons", frozenset({"Polygon", "MultiPolygon"}))
+#: what each vector layer must hold, and why another kind is probably the wrong file
+_GEOMETRY: dict[str, tuple[tuple[str, frozenset[str]], str]] = {
+    "fiber": (_LINES, "the backbone's cables; points of presence go in layers.fiber_nodes"),
+    "roads": (_LINES, "fiber is routed along them"),
+    "water": (_POLYGONS, "fiber routes avoid their area"),
+    "fiber_nodes": (_POINTS, "the places where a spur may join the backbone"),
+    "pois": (_POINTS, "each is a candidate site"),
+    "towers": (_POINTS, "each is an existing site"),
+    "candidates": (_POINTS, "each is a candidate site"),
+    "signal_reports": (_POINTS, "each is where a report was made"),
+    "villages": (
+        ("points or polygons", _POINTS[1] | _POLYGONS[1]),
+        "centroids or village areas",
+    ),
+}
+
+
+def _require_geometry(gdf: gpd.GeoDataFrame, path: Path, key: str) -> None:
+    """Refuse a layer of the wrong geometry kind (e.g. fiber given as points), which would
+    otherwise be used as something it is not, or fail far from the file."""
+    if key not in _GEOMETRY or gdf.empty:
+        return
+    (kind, allowed), why = _GEOMETRY[key]
+    found = set(gdf.geometry.geom_type.dropna())
+    if not found <= allowed:
+        raise InputError(
+            f"{path}: layers.{key} must hold {kind} ({why}); found "
+            f"{', '.join(sorted(found - allowed))}: check that this is the right file"
+        )
+
+
 def _inside(gdf: gpd.GeoDataFrame, grid: Grid, path: Path, key: str) -> gpd.GeoDataFrame:
     """Keep features intersecting the grid; none at all means the layer is misplaced."""
     left, bottom, right, top = grid.bounds
@@ -390,14 +476,27 @@ def _with_ids(gdf: gpd.GeoDataFrame, column: str, prefix: str) -> gpd.GeoDataFra
     return gdf
 
 
-def _decisions(path: Path, crs: CRS) -> pd.DataFrame:
-    """Reviewer decisions, with added sites' lon/lat turned into grid coordinates."""
+def _decisions(path: Path, grid: Grid) -> pd.DataFrame:
+    """Reviewer decisions, with added sites' lon/lat turned into grid coordinates; a site
+    added outside the region's grid (where nothing is modelled) is refused."""
     df = vectors.read_decisions(path)
-    nan = np.full(len(df), np.nan)
-    lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy() if "lon" in df else nan
-    lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy() if "lat" in df else nan
-    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs)
-    return df.assign(x=points.x.to_numpy(), y=points.y.to_numpy())
+    lonlat = gpd.GeoSeries(gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+    points = lonlat.to_crs(grid.crs)
+    x, y = points.x.to_numpy(), points.y.to_numpy()
+    left, bottom, right, top = grid.bounds
+    added = (df["decision"] == "add").to_numpy()
+    outside = added & ~((x >= left) & (x <= right) & (y >= bottom) & (y <= top))
+    if outside.any():
+        row = df.iloc[int(np.flatnonzero(outside)[0])]
+        west, south, east, north = Transformer.from_crs(
+            grid.crs, "EPSG:4326", always_xy=True
+        ).transform_bounds(left, bottom, right, top)
+        raise InputError(
+            f"{path}: line {row['line']}: added site {row['id']!r} at lon {row['lon']:g}, "
+            f"lat {row['lat']:g} is outside the region (lon {west:.4f}..{east:.4f}, "
+            f"lat {south:.4f}..{north:.4f}); check its coordinates"
+        )
+    return df.assign(x=x, y=y)
 
 
 def _unique_ids(gdf: gpd.GeoDataFrame, path: Path, what: str) -> gpd.GeoDataFrame:
@@ -419,7 +518,14 @@ def _existing_sites(
         return empty_sites(crs)
     inputs["layers.towers"] = path
     if vectors.is_opencellid(path):
-        cells = placed(vectors.read_opencellid(path), path, "towers")
+        cells = vectors.read_opencellid(path)
+        if cells.empty:
+            logger.warning(
+                "%s: the OpenCelliD export has no cells: every populated cell is a blank spot",
+                path,
+            )
+            return empty_sites(crs)
+        cells = placed(cells, path, "towers")
         sites = group_cells_into_sites(
             cells,
             radios=scenario.coverage.radios,

@@ -19,6 +19,7 @@ from netplan.config import Scenario
 from netplan.evaluate import plan_tables
 from netplan.optimize.problem import Design
 from netplan.pipeline import PlanResult, Timings, analyze, build_options, build_problem, solve_plan
+from netplan.report.templating import render
 
 logger = logging.getLogger(__name__)
 
@@ -119,51 +120,67 @@ def run_sweep(
 
 
 def sweep_html(sweep: Sweep, *, title: str, currency: str) -> str:
-    """A self-contained page: the cost-coverage curve (inline SVG), the table, the changes."""
-    t = sweep.table
-    x = t["total_cost"].to_numpy(dtype=float)
-    y = t["coverage_after_pct"].to_numpy(dtype=float)
-    w, h, pad = 640, 320, 50
+    """A self-contained page: the cost-coverage curve (inline SVG), the table, the changes.
+
+    Rendered from a template with autoescaping: the title, the currency and the site ids in
+    the table reach the page as text, never as markup.
+    """
+    table = sweep.table
+    return str(
+        render(
+            "scenarios.html",
+            title=title,
+            currency=currency,
+            chart=_cost_coverage_chart(table),
+            columns=[str(c) for c in table.columns],
+            rows=[[_table_cell(v) for v in row] for row in table.itertuples(index=False)],
+        )
+    )
+
+
+def _table_cell(value: Any) -> str:
+    """A figure as the page shows it: thousands separators, two decimals, blank if missing."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(value)
+    if isinstance(value, float | np.floating):
+        return f"{value:,.2f}"
+    if isinstance(value, int | np.integer):
+        return f"{value:,}"
+    return str(value)
+
+
+def _cost_coverage_chart(table: pd.DataFrame) -> dict[str, Any]:
+    """Positions (in SVG pixels) and labels of the cost-coverage curve."""
+    x = table["total_cost"].to_numpy(dtype=float)
+    y = table["coverage_after_pct"].to_numpy(dtype=float)
+    width, height, pad = 640, 320, 50
     x_hi = max(float(x.max()) if x.size else 1.0, 1.0)
-    y_lo = float(t["coverage_before_pct"].min()) if len(t) else 0.0
+    y_lo = float(table["coverage_before_pct"].min()) if len(table) else 0.0
     y_hi = max(float(y.max()) if y.size else 100.0, y_lo + 1.0)
 
     def px(v: float) -> float:
-        return pad + (w - 2 * pad) * v / x_hi
+        return round(pad + (width - 2 * pad) * v / x_hi, 1)
 
     def py(v: float) -> float:
-        return h - pad - (h - 2 * pad) * (v - y_lo) / (y_hi - y_lo)
+        return round(height - pad - (height - 2 * pad) * (v - y_lo) / (y_hi - y_lo), 1)
 
-    points = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(x, y, strict=True))
-    dots = "".join(
-        f'<circle cx="{px(a):.1f}" cy="{py(b):.1f}" r="4"><title>{currency} {a:,.0f}: '
-        f"{b:.1f}%</title></circle>"
-        for a, b in zip(x, y, strict=True)
-    )
-    svg = (
-        f'<svg width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg" '
-        'style="font:12px sans-serif">'
-        f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#333"/>'
-        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{h - pad}" stroke="#333"/>'
-        f'<text x="{w / 2}" y="{h - 12}" text-anchor="middle">total cost ({currency})</text>'
-        f'<text x="14" y="{h / 2}" transform="rotate(-90 14 {h / 2})" text-anchor="middle">'
-        "coverage after (%)</text>"
-        f'<text x="{pad}" y="{h - pad + 16}">0</text>'
-        f'<text x="{w - pad}" y="{h - pad + 16}" text-anchor="end">{x_hi:,.3g}</text>'
-        f'<text x="{pad - 4}" y="{py(y_lo)}" text-anchor="end">{y_lo:.0f}</text>'
-        f'<text x="{pad - 4}" y="{py(y_hi) + 4}" text-anchor="end">{y_hi:.0f}</text>'
-        f'<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="{points}"/>'
-        f'<g fill="#1f77b4">{dots}</g></svg>'
-    )
-    table = t.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.2f}", border=0)
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{title}: scenarios</title><style>body{{font:14px sans-serif;margin:24px}}"
-        "table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #ddd;"
-        "text-align:right}</style></head><body>"
-        f"<h1>{title}: budget scenarios</h1><h2>Cost and coverage</h2>{svg}"
-        f"<h2>Figures per scenario</h2>{table}"
-        "<p>Sites added and dropped are relative to the previous (smaller) scenario. Regional "
-        "fairness: the lowest regency coverage and the Gini coefficient of coverage across "
-        "regencies (0 = equal).</p></body></html>"
-    )
+    pairs = list(zip(x.tolist(), y.tolist(), strict=True))
+    return {
+        "width": width,
+        "height": height,
+        "left": pad,
+        "right": width - pad,
+        "top": pad,
+        "bottom": height - pad,
+        "x_max": f"{x_hi:,.3g}",
+        "y_lo": f"{y_lo:.0f}",
+        "y_lo_at": py(y_lo),
+        "y_hi": f"{y_hi:.0f}",
+        "y_hi_at": py(y_hi),
+        "points": " ".join(f"{px(a)},{py(b)}" for a, b in pairs),
+        "dots": [
+            {"x": px(a), "y": py(b), "cost": f"{a:,.0f}", "coverage": f"{b:.1f}"} for a, b in pairs
+        ],
+    }

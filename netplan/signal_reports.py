@@ -11,8 +11,10 @@ metres, aligned to the grid, and a block is published only when at least ``k`` r
 fall in it. Smaller blocks are withheld completely: they appear in no table or map and
 contribute nothing to :attr:`ReportEvidence.dark_cells` or
 :attr:`ReportEvidence.disputed_cells`, so a lone reporter cannot be located through the
-outputs or through the demand weights. Outputs carry counts and block squares, never
-report coordinates or times.
+outputs or through the demand weights. The summary's counts are totals over the published
+blocks plus one overall count (reports read), so nothing tells how many reports were
+withheld in the region, nor how many of them were dark. Outputs carry counts and block
+squares, never report coordinates or times.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from netplan.config import MIN_REPORTS_FLOOR
 from netplan.grid import Grid, block_sums, expand_blocks
 
 #: block statuses, in the order they are tested
@@ -41,9 +44,11 @@ class ReportEvidence:
     dark_cells: np.ndarray
     #: sorted flat indices of populated, modelled-covered, in-region cells of disputed blocks
     disputed_cells: np.ndarray
-    #: reports_read, reports_in_region, reports_dark, blocks_published,
-    #: reports_in_published_blocks, reports_withheld, confirmed_blank_blocks,
-    #: disputed_blocks, people_in_disputed_blocks, min_reports, block_m
+    #: reports_read (the one count over every report), then totals over the published blocks
+    #: only: blocks_published, reports_in_published_blocks, dark_reports_in_published_blocks,
+    #: confirmed_blank_blocks, disputed_blocks, people_in_disputed_blocks; and min_reports,
+    #: block_m. No count of the withheld reports (in the region, dark, per block) is given:
+    #: with the published blocks beside it, it would tell how many reports a place withheld.
     summary: dict[str, float | int]
 
 
@@ -83,8 +88,8 @@ def report_evidence(
     to whole cells, aligned to the grid's top-left corner; a block on the right or bottom
     edge keeps its full square even where it overhangs the grid.
     """
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+    if k < MIN_REPORTS_FLOOR:
+        raise ValueError(f"k must be at least {MIN_REPORTS_FLOOR} (the privacy floor), got {k}")
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
     dark = np.asarray(dark, dtype=bool).ravel()
@@ -156,14 +161,11 @@ def report_evidence(
         geometry=shapely.box(left, top - block_side, left + block_side, top),
         crs=grid.crs,
     )
-    in_published = int(reports[idx].sum())
     summary: dict[str, float | int] = {
         "reports_read": int(x.size),
-        "reports_in_region": int(inside.sum()),
-        "reports_dark": int(dark[inside].sum()),
         "blocks_published": int(idx.size),
-        "reports_in_published_blocks": in_published,
-        "reports_withheld": int(inside.sum()) - in_published,
+        "reports_in_published_blocks": int(reports[idx].sum()),
+        "dark_reports_in_published_blocks": int(dark_n[idx].sum()),
         "confirmed_blank_blocks": int(blank_block.sum()),
         "disputed_blocks": int(disputed_block.sum()),
         "people_in_disputed_blocks": round(float(block_pop[disputed_block].sum()), 1),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netplan.config import load_scenario
+from netplan.config import InvalidScenarioError, load_scenario
 from netplan.errors import NetplanError
-from netplan.layers import load_layers
+from netplan.layers import grid_memory_bytes, load_layers
+from netplan.memory import readable_bytes
 
 
 @dataclass
@@ -21,8 +22,11 @@ def validate_scenario(path: Path) -> ValidationReport:
     report = ValidationReport()
     try:
         scenario = load_scenario(path)
+    except InvalidScenarioError as exc:
+        report.problems.extend(exc.problems)
+        return report
     except NetplanError as exc:
-        report.problems.extend(str(exc).split("; "))
+        report.problems.append(str(exc))
         return report
     report.facts.append(f"scenario {scenario.name!r} ({path})")
     try:
@@ -33,7 +37,8 @@ def validate_scenario(path: Path) -> ValidationReport:
     g = layers.grid
     check = layers.population_check
     report.facts.append(
-        f"grid {g.width} x {g.height} cells of {g.resolution:g} m in {g.crs.to_string()}"
+        f"grid {g.width} x {g.height} cells of {g.resolution:g} m in {g.crs.to_string()} "
+        f"(about {readable_bytes(grid_memory_bytes(g, scenario))} of grid arrays at the peak)"
     )
     report.facts.append(
         f"population {check['in_regions']:,.0f} people in {len(layers.regions)} regions "

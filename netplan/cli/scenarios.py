@@ -18,7 +18,7 @@ from netplan.cli.options import (
 )
 from netplan.cli.plan import time_stop_note
 from netplan.config import default_config_path, load_scenario
-from netplan.io.outputs import write_json
+from netplan.io.outputs import write_csv, write_json
 from netplan.io.run_folder import atomic_dir
 from netplan.scenarios import parse_sweep, run_sweep, sweep_html
 
@@ -79,7 +79,7 @@ def scenarios(
     click.get_current_context().with_resource(claimed_output(folder, scenario, overwrite=overwrite))
     sweep = run_sweep(scenario, budgets=budget_list, targets=target_list)
     with atomic_dir(folder) as tmp:
-        sweep.table.to_csv(tmp / "scenarios.csv", index=False)
+        write_csv(tmp / "scenarios.csv", sweep.table)
         (tmp / "scenarios.html").write_text(
             sweep_html(sweep, title=scenario.name, currency=scenario.currency), encoding="utf-8"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import logging
@@ -118,17 +119,50 @@ def write_kml(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
         )
 
 
+#: First characters that make a spreadsheet run a cell as a formula (OWASP, CSV injection);
+#: line breaks too, since some spreadsheets trim them away and read what follows.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: The mark that tells a spreadsheet a cell is text. A cell that already starts with it gets
+#: a second one, so a reader that removes one mark gets back exactly what was written.
+TEXT_MARK = "'"
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` as a cell no spreadsheet runs: a formula-like start is prefixed with ``'``.
+
+    Examples
+    --------
+    >>> print(spreadsheet_text('=HYPERLINK("http://x")'), spreadsheet_text("T-1"))
+    '=HYPERLINK("http://x") T-1
+    """
+    return TEXT_MARK + text if text.startswith((*FORMULA_STARTS, TEXT_MARK)) else text
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """A table as CSV text for spreadsheets (RFC 4180): text cells formula-safe, numbers as
+    they are, and every cell holding a comma, quote or line break quoted.
+
+    Line ends are CRLF so that the csv module also quotes a lone carriage return inside a
+    cell, which a spreadsheet would otherwise take for the start of a new row.
+    """
+    safe = table.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if not pd.api.types.is_numeric_dtype(values):
+            safe[column] = values.map(lambda v: spreadsheet_text(v) if isinstance(v, str) else v)
+    return safe.to_csv(index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+
+
 def write_csv(path: Path, gdf: gpd.GeoDataFrame | pd.DataFrame) -> None:
     """A table with lon/lat columns instead of geometry (spreadsheets, partners' tools);
-    a plain table as it is."""
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        gdf.to_csv(path, index=False)
-        return
-    ll = gdf.to_crs("EPSG:4326")
-    table = ll.drop(columns="geometry").assign(
-        lon=ll.geometry.x.round(6), lat=ll.geometry.y.round(6)
-    )
-    table.to_csv(path, index=False)
+    a plain table as it is. Every CSV netplan writes goes through :func:`csv_text`."""
+    table = gdf
+    if isinstance(gdf, gpd.GeoDataFrame):
+        ll = gdf.to_crs("EPSG:4326")
+        table = ll.drop(columns="geometry").assign(
+            lon=ll.geometry.x.round(6), lat=ll.geometry.y.round(6)
+        )
+    path.write_text(csv_text(pd.DataFrame(table)), encoding="utf-8", newline="")
 
 
 def sha256_file(path: Path) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,14 +14,16 @@ from typing import Any
 import numpy as np
 import rasterio
 from rasterio.enums import Resampling
-from rasterio.errors import NotGeoreferencedWarning, RasterioIOError, WindowError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError, WindowError
 from rasterio.io import MemoryFile
 from rasterio.shutil import copy as rio_copy
 from rasterio.warp import reproject, transform_bounds
 from rasterio.windows import Window, from_bounds
 
+from netplan import memory
 from netplan.errors import InputError
 from netplan.grid import Grid, SumResampler
+from netplan.io.paths import file_problem
 from netplan.parallel import map_sites
 
 logger = logging.getLogger(__name__)
@@ -32,14 +36,31 @@ MAX_PEOPLE_PER_KM2 = 100_000.0
 
 
 def _open(path: Path, what: str) -> rasterio.DatasetReader:
-    if not path.is_file():
-        raise InputError(f"{path}: {what} raster not found; check layers.{what} in the scenario")
+    problem = file_problem(path)
+    if problem is not None:
+        raise InputError(f"{path}: {what} raster {problem}; check layers.{what} in the scenario")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             return rasterio.open(path)
     except RasterioIOError as exc:
-        raise InputError(f"{path}: cannot read {what} raster ({exc}); expected a GeoTIFF") from exc
+        raise InputError(
+            f"{path}: cannot read {what} raster (layers.{what}: {exc}); expected a GeoTIFF"
+        ) from exc
+
+
+@contextmanager
+def _pixels_of(path: Path, what: str) -> Iterator[None]:
+    """Turn a failure while reading pixels (a truncated or corrupt file: GDAL only finds out
+    at the damaged block, possibly on a Dask worker) into one line naming file and key."""
+    try:
+        yield
+    except RasterioError as exc:
+        detail = str(exc.__cause__ or exc).strip().splitlines()[0]
+        raise InputError(
+            f"{path}: cannot read the pixels of layers.{what} ({detail}); the file is "
+            "truncated or corrupt: copy or export it again"
+        ) from exc
 
 
 def _check_georeferenced(src: rasterio.DatasetReader, path: Path, what: str) -> None:
@@ -62,12 +83,34 @@ def _window_over_grid(src: rasterio.DatasetReader, grid: Grid, path: Path, what:
     win = from_bounds(left, bottom, right, top, transform=src.transform)
     win = win.round_offsets(op="floor").round_lengths(op="ceil")
     try:
-        return win.intersection(Window(0, 0, src.width, src.height))
+        win = win.intersection(Window(0, 0, src.width, src.height))
     except WindowError as exc:
         raise InputError(
             f"{path}: {what} raster does not overlap the region; check the file or "
             "region.boundaries"
         ) from exc
+    _refuse_oversized_window(src, win, grid, path, what)
+    return win
+
+
+def _refuse_oversized_window(
+    src: rasterio.DatasetReader, win: Window, grid: Grid, path: Path, what: str
+) -> None:
+    """Refuse, before reading a pixel, a raster whose part over the region (as its header
+    declares it) is too large to read on this machine: the estimate, and the fix."""
+    width, height = int(win.width), int(win.height)
+    needed = width * height * memory.RASTER_BYTES_PER_PIXEL
+    available = memory.available_bytes()
+    if memory.fits(needed, available):
+        return
+    how = "-r sum" if what == "population" else "-r average"
+    raise InputError(
+        f"{path}: layers.{what}: the part of the raster over the region is {width:,} x "
+        f"{height:,} pixels (the file declares {src.width:,} x {src.height:,}), about "
+        f"{memory.readable_bytes(needed)} to read, more than this machine can give the run "
+        f"({memory.readable_bytes(available)} available); resample it to about the "
+        f"{grid.resolution:g} m analysis cells (gdalwarp -tr ... {how}) or clip it to the region"
+    )
 
 
 @dataclass(frozen=True)
@@ -96,7 +139,7 @@ def _population_block(source: _PopulationSource, rows: tuple[int, int]) -> _Bloc
     """Read ``rows`` (first row, count) of the population raster and sum them onto the grid
     (runs here or on a Dask worker, which opens the file itself)."""
     row, h = rows
-    with _open(source.path, "population") as src:
+    with _open(source.path, "population") as src, _pixels_of(source.path, "population"):
         block = src.read(1, window=Window(source.col_off, row, source.width, h), masked=False)
         block = block.astype(np.float64)
         if src.nodata is not None:
@@ -175,14 +218,15 @@ def read_elevation(path: Path, grid: Grid) -> np.ndarray:
         _check_georeferenced(src, path, "elevation")
         _window_over_grid(src, grid, path, "elevation")
         out = np.full(grid.shape, np.nan, dtype=np.float32)
-        reproject(
-            source=rasterio.band(src, 1),
-            destination=out,
-            dst_transform=grid.transform,
-            dst_crs=grid.crs,
-            dst_nodata=np.nan,
-            resampling=Resampling.bilinear,
-        )
+        with _pixels_of(path, "elevation"):
+            reproject(
+                source=rasterio.band(src, 1),
+                destination=out,
+                dst_transform=grid.transform,
+                dst_crs=grid.crs,
+                dst_nodata=np.nan,
+                resampling=Resampling.bilinear,
+            )
     return out
 
 

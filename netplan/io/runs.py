@@ -10,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
+from netplan.errors import InputError
 from netplan.grid import Grid
 from netplan.io.outputs import (
     write_csv,
@@ -18,6 +19,7 @@ from netplan.io.outputs import (
     write_json,
     write_kml,
 )
+from netplan.io.paths import file_problem
 from netplan.io.rasters import write_cog
 from netplan.io.run_folder import atomic_dir
 
@@ -110,8 +112,31 @@ def write_run(
 
 
 def read_features(run_dir: Path, name: str) -> list[dict[str, Any]]:
-    """The properties of every feature of a run's GeoJSON file (empty when absent)."""
+    """The properties of every feature of a run's GeoJSON file (empty when absent).
+
+    Raises
+    ------
+    InputError
+        When the file is there but is not a GeoJSON feature collection (cut short by a full
+        disk, edited by hand, or not a file at all), naming it and the fix.
+    """
     path = Path(run_dir) / name
-    if not path.is_file():
+    if not path.exists():
         return []
-    return [f["properties"] for f in json.loads(path.read_text(encoding="utf-8"))["features"]]
+    problem = file_problem(path)
+    if problem is not None:
+        raise InputError(f"{path}: {problem}; run netplan plan again to rewrite the run folder")
+    try:
+        collection = json.loads(path.read_text(encoding="utf-8"))
+        features = collection["features"]
+        properties = [dict(f["properties"] or {}) for f in features]
+    except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+        what = (
+            f"not valid JSON ({exc})"
+            if isinstance(exc, json.JSONDecodeError)
+            else "not a GeoJSON feature collection"
+        )
+        raise InputError(
+            f"{path}: damaged run file, {what}; run netplan plan again to rewrite the run folder"
+        ) from exc
+    return properties

@@ -6,8 +6,10 @@ file, the row or column, and the fix.
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +19,8 @@ import pandas as pd
 from pyogrio.errors import DataSourceError
 
 from netplan.errors import InputError
+from netplan.io.outputs import FORMULA_STARTS, TEXT_MARK
+from netplan.io.paths import file_problem
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +47,18 @@ _LAT_NAMES = ("lat", "latitude", "y")
 
 def read_table(path: Path, what: str) -> pd.DataFrame:
     """A UTF-8, comma-separated table, with a clear error for anything else."""
-    if not path.is_file():
-        raise InputError(f"{path}: {what} file not found; check layers.{what} in the scenario")
+    text = _table_text(path, what)
+    try:
+        return pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: cannot read {what} as CSV: {_first_line(exc)}") from exc
+
+
+def _table_text(path: Path, what: str) -> str:
+    """The text of a UTF-8, comma-separated file; a clear error for anything else."""
+    problem = file_problem(path)
+    if problem is not None:
+        raise InputError(f"{path}: {what} file {problem}; check layers.{what} in the scenario")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -61,10 +75,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
             f"{path}: {what} uses {sep!r} between columns; save it comma-separated "
             "(in a spreadsheet: CSV UTF-8, comma delimited)"
         )
-    try:
-        return pd.read_csv(io.StringIO(text))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: cannot read {what} as CSV: {_first_line(exc)}") from exc
+    return text
 
 
 def _first_line(exc: Exception) -> str:
@@ -81,8 +92,9 @@ def require_unique(values: pd.Series, path: Path, what: str, column: str) -> Non
 
 def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     """A GeoJSON / GeoPackage / Shapefile layer, or a CSV of lon/lat points (EPSG:4326)."""
-    if not path.is_file():
-        raise InputError(f"{path}: {what} file not found; check the scenario's path for {what}")
+    problem = file_problem(path)
+    if problem is not None:
+        raise InputError(f"{path}: {what} file {problem}; check the scenario's path for {what}")
     if path.suffix.lower() == ".csv":
         return _points_from_csv(read_table(path, what), path, what)
     try:
@@ -204,6 +216,8 @@ def read_opencellid(path: Path) -> gpd.GeoDataFrame:
     """OpenCelliD rows (one per cell) as points in EPSG:4326."""
     df = read_table(path, "towers")
     gdf = _points_from_csv(df, path, "towers")
+    if gdf.empty:  # a header and no rows: no known cell in the region (yet)
+        return gdf
     for col in ("mcc", "net", "area", "cell"):
         if not pd.api.types.is_integer_dtype(gdf[col]):
             raise InputError(f"{path}: OpenCelliD column {col!r} must hold whole numbers")
@@ -211,32 +225,161 @@ def read_opencellid(path: Path) -> gpd.GeoDataFrame:
 
 
 DECISIONS = ("accept", "reject", "add")
+#: Cell texts that spreadsheets and pandas read as a missing value (compared case-blind): an
+#: id spelled like one would silently turn into "no id" in the next tool that opens the file.
+MISSING_TEXTS = frozenset(
+    {
+        "",
+        "na",
+        "n/a",
+        "nan",
+        "-nan",
+        "null",
+        "none",
+        "nil",
+        "nat",
+        "<na>",
+        "#n/a",
+        "#na",
+        "#n/a n/a",
+        "#null!",
+        "-1.#ind",
+        "1.#ind",
+        "-1.#qnan",
+        "1.#qnan",
+    }
+)
 
 
 def read_decisions(path: Path) -> pd.DataFrame:
     """A reviewer's decisions: ``id``, ``decision`` (accept | reject | add) and, to add a
-    site, ``lon``, ``lat`` and optionally ``technology``."""
-    df = read_table(path, "decisions")
-    require_columns(df, ["id", "decision"], path, "decisions")
-    df["id"] = df["id"].astype(str).str.strip()
-    df["decision"] = df["decision"].astype(str).str.strip().str.lower()
-    bad = ~df["decision"].isin(DECISIONS)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+    site, ``lon``, ``lat`` and optionally ``technology``.
+
+    Reads back exactly what the map's ``review.csv`` template holds: every cell is text, the
+    ``'`` that keeps a spreadsheet from running an id as a formula is removed again, a blank
+    decision means "no decision" (the row is skipped), and ``lon``/``lat`` are only needed
+    when a site is added. Each row keeps the ``line`` it came from, for later messages.
+    """
+    header, rows = _csv_rows(path, "decisions")
+    missing = [c for c in ("id", "decision") if c not in header]
+    if missing:
+        raise InputError(f"{path}: decisions is missing column(s) {missing}; it has {header}")
+    records: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
+    for line, cells in rows:
+        row = dict(zip(header, cells, strict=True))
+        decision = row["decision"].strip().lower()
+        if not decision:
+            continue  # the template's rows the reviewer left alone
+        if decision not in DECISIONS:
+            raise InputError(
+                f"{path}: line {line}: decision {row['decision']!r} must be one of "
+                f"{', '.join(DECISIONS)} (or blank for no decision)"
+            )
+        site = _decision_id(row["id"], path, line)
+        if site in seen:
+            raise InputError(
+                f"{path}: line {line}: site {site!r} already has a decision on line "
+                f"{seen[site]}; give each site one decision"
+            )
+        seen[site] = line
+        lon = lat = float("nan")
+        if decision == "add":
+            lon = _added_coordinate(row, "lon", 180.0, path, line)
+            lat = _added_coordinate(row, "lat", 90.0, path, line)
+        record: dict[str, object] = {
+            "id": site,
+            "decision": decision,
+            "lon": lon,
+            "lat": lat,
+            "line": line,
+        }
+        if "technology" in header:
+            record["technology"] = unmark_text(row["technology"].strip())
+        records.append(record)
+    columns = ["id", "decision", "lon", "lat", "line"] + (
+        ["technology"] if "technology" in header else []
+    )
+    return pd.DataFrame(records, columns=columns).astype({"lon": float, "lat": float, "line": int})
+
+
+def unmark_text(text: str) -> str:
+    """Undo :func:`netplan.io.outputs.spreadsheet_text`: drop the ``'`` before a formula-like
+    start (or before a second ``'``), so an id comes back exactly as netplan wrote it."""
+    marked = text.startswith(TEXT_MARK) and text[1:].startswith((*FORMULA_STARTS, TEXT_MARK))
+    return text[1:] if marked else text
+
+
+def _csv_rows(path: Path, what: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header (stripped, lower case) and the non-blank rows of a CSV with their line numbers;
+    short rows are padded, and a malformed file is refused naming the line."""
+    reader = csv.reader(io.StringIO(_table_text(path, what), newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            records.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
         raise InputError(
-            f"{path}: line {i + 2}: decision {df['decision'].iat[i]!r} must be one of "
-            f"{', '.join(DECISIONS)}"
+            f"{path}: line {start}: cannot read {what} as CSV ({exc}); check the quotes "
+            'on that line: a value with a comma or a quote is written "a, ""b"""'
+        ) from exc
+    if not records:
+        raise InputError(f"{path}: {what} file is empty; it needs a header line")
+    header = [name.strip().lower() for name in records[0][1]]
+    rows = []
+    for line, cells in records[1:]:
+        if not any(cell.strip() for cell in cells):
+            continue
+        extra = cells[len(header) :]
+        if any(cell.strip() for cell in extra):
+            raise InputError(
+                f"{path}: line {line} has {len(cells)} values but the header has "
+                f"{len(header)} columns; quote values that contain a comma"
+            )
+        rows.append((line, cells[: len(header)] + [""] * (len(header) - len(cells))))
+    return header, rows
+
+
+def _decision_id(cell: str, path: Path, line: int) -> str:
+    """The site id of a decision; ids that tools read as missing (``NA``, ``null``, ...)
+    are refused."""
+    site = unmark_text(cell.strip())
+    if not site.strip():
+        raise InputError(f"{path}: line {line}: the site id is empty; say which site is decided")
+    if site.strip().lower() in MISSING_TEXTS:
+        raise InputError(
+            f"{path}: line {line}: site id {site!r} reads as a missing value in spreadsheets "
+            "and pandas; give the site another id (e.g. NEW1)"
         )
-    require_unique(df["id"], path, "decisions", "id")
-    adds = df["decision"] == "add"
-    if adds.any():
-        require_columns(df, ["lon", "lat"], path, "decisions (to add a site)")
-        for col in ("lon", "lat"):
-            values = pd.to_numeric(df.loc[adds, col], errors="coerce")
-            if values.isna().any():
-                i = int(values.index[values.isna()][0])
-                raise InputError(f"{path}: line {i + 2}: an added site needs a numeric {col}")
-    return df
+    return site
+
+
+def _added_coordinate(
+    row: dict[str, str], column: str, limit: float, path: Path, line: int
+) -> float:
+    """A finite lon or lat within ±``limit`` degrees, for a site the reviewer adds."""
+    if column not in row:
+        raise InputError(
+            f"{path}: line {line}: an added site needs lon and lat columns; "
+            "add them to the header (id,decision,lon,lat)"
+        )
+    text = unmark_text(row[column].strip())
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(
+            f"{path}: line {line}: an added site needs a numeric {column} in decimal degrees "
+            f"(got {text!r})"
+        ) from None
+    if not math.isfinite(value) or abs(value) > limit:
+        site = unmark_text(row["id"].strip())
+        raise InputError(
+            f"{path}: line {line}: {column} {text!r} of added site {site!r} is not a "
+            f"number within -{limit:g}..{limit:g}; give decimal degrees (lon, lat: swapped?)"
+        )
+    return value
 
 
 _TIME_NAMES = (

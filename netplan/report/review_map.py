@@ -9,7 +9,6 @@ available.
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 import re
@@ -23,10 +22,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Figure
+from branca.element import Element, Figure
+from jinja2 import Template
 from shapely.geometry import mapping
 
 from netplan.io.assets import read_asset
+from netplan.io.outputs import csv_text
+from netplan.report.templating import inert, render
 from netplan.units import money
 
 logger = logging.getLogger(__name__)
@@ -44,11 +46,21 @@ _COVERAGE_CLASSES = (
     (50.0, "#fdae61", "50–80 %"),
     (-math.inf, "#d7191c", "< 50 %"),
 )
-_BOX_STYLE = (
-    "position:fixed;z-index:9999;background:rgba(255,255,255,.92);padding:6px 9px;"
-    "border:1px solid #999;border-radius:4px;font:12px/1.35 sans-serif;"
-)
 _ID_RE = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+class _Fragment(Element):
+    """Finished HTML added to the page as it is.
+
+    ``folium.Element(text)`` compiles its text as a jinja2 template, so a name holding
+    ``{{ ... }}`` would run on the server while the page is built; here the text is a value.
+    """
+
+    _template = Template("{{ this.markup }}")
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.markup = markup
 
 
 def _missing(value: Any) -> bool:
@@ -69,15 +81,9 @@ def _num(value: Any) -> float | None:
 
 
 def _esc(value: Any) -> str:
-    """HTML-escape text; also neutralise backticks, ``$`` and ``\\``.
-
-    folium embeds popup and tooltip HTML in JavaScript template literals, where those
-    three characters would otherwise be interpreted.
-    """
-    if _missing(value):
-        return ""
-    text = html.escape(str(value))
-    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    """Text from an input as inert HTML (see :func:`~netplan.report.templating.inert`), for
+    GeoJSON properties and tooltips that folium shows as HTML; empty when missing."""
+    return "" if _missing(value) else str(inert(value))
 
 
 def _fmt_int(value: Any) -> str:
@@ -167,22 +173,25 @@ def _point(geom: Any) -> tuple[float, float] | None:
     return round(pt.y, _DECIMALS), round(pt.x, _DECIMALS)
 
 
+def _text(value: Any) -> str:
+    """A value for a template: the empty string when missing."""
+    return "" if _missing(value) else str(value)
+
+
 def _site_popup(row: Mapping[str, Any], currency: str) -> folium.Popup:
     """Popup table of a new tower or hotspot with its costs and the reason it was chosen."""
     cells = [
-        ("ID", _esc(row.get("id", ""))),
-        ("Technology", _esc(row.get("technology", ""))),
-        ("Backhaul", _esc(row.get("backhaul", ""))),
-        ("Capex", _esc(money(row.get("capex"), currency))),
-        ("Opex per year", _esc(money(row.get("opex_per_year"), currency))),
-        ("Total cost", _esc(money(row.get("total_cost"), currency))),
+        ("ID", _text(row.get("id"))),
+        ("Technology", _text(row.get("technology"))),
+        ("Backhaul", _text(row.get("backhaul"))),
+        ("Capex", money(row.get("capex"), currency)),
+        ("Opex per year", money(row.get("opex_per_year"), currency)),
+        ("Total cost", money(row.get("total_cost"), currency)),
         ("People newly covered", _fmt_int(row.get("people_newly_covered"))),
-        ("Cost per person", _esc(money(row.get("cost_per_person"), currency))),
+        ("Cost per person", money(row.get("cost_per_person"), currency)),
     ]
-    rows = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in cells)
-    reason = _esc(row.get("reason", ""))
-    body = f"<table>{rows}</table>" + (f"<p style='max-width:280px'>{reason}</p>" if reason else "")
-    return folium.Popup(body, max_width=320)
+    body = render("site_popup.html", cells=cells, reason=_text(row.get("reason")))
+    return folium.Popup(str(body), max_width=320)
 
 
 def _add_sites(
@@ -206,28 +215,28 @@ def _add_sites(
             fill_color=colour_of(row),
             fill_opacity=0.95,
             popup=_site_popup(row, currency),
-            tooltip=_esc(row.get("id", "")),
+            tooltip=_esc(row.get("id")),
         ).add_to(group)
 
 
-def _review_template(ids: list[str]) -> str:
-    """A download link for the review CSV, prefilled with the plan's sites."""
-    rows = ["id,decision,lon,lat,technology", *(f"{i}," for i in ids), "NEW1,add,<lon>,<lat>,"]
-    data = "data:text/csv;charset=utf-8," + urllib.parse.quote("\n".join(rows) + "\n")
-    return (
-        f"<br><a href='{data}' download='review.csv'>review.csv template</a> "
-        "<span style='color:#555'>(decision: accept, reject or add; then "
-        "<code>netplan plan --decisions review.csv</code>)</span>"
+def review_csv(ids: list[str]) -> str:
+    """The review template: one row per planned site, decisions left blank for the reviewer
+    (``netplan plan --decisions`` reads it back exactly, ids included)."""
+    blank = [""] * len(ids)
+    template = pd.DataFrame(
+        {"id": ids, "decision": blank, "lon": blank, "lat": blank, "technology": blank}
     )
+    return csv_text(template)
 
 
 def _title_html(
     title: str, currency: str, summary: Mapping[str, Any] | None, review_ids: list[str]
 ) -> str:
-    """Fixed title box with the scenario title and, when given, the key figures."""
-    lines = []
+    """Fixed title box with the scenario title, the key figures when given, and the review
+    template as a download (the raw CSV, percent-encoded into a data: URI)."""
+    figures: list[tuple[str, str]] = []
     if summary:
-        figures = [
+        formats: list[tuple[str, str, Callable[[Any], str]]] = [
             ("Population", "population_total", _fmt_int),
             ("Coverage before", "coverage_before_pct", _fmt_pct),
             ("Coverage after", "coverage_after_pct", _fmt_pct),
@@ -236,18 +245,13 @@ def _title_html(
             ("New towers", "new_towers", _fmt_int),
             ("New WiFi hotspots", "new_wifi", _fmt_int),
         ]
-        lines = [
-            f"{label}: <b>{_esc(fmt(summary[key]))}</b>"
-            for label, key, fmt in figures
-            if key in summary
-        ]
-    return (
-        f"<div style='{_BOX_STYLE}top:10px;left:55px;max-width:320px'>"
-        f"<div style='font-size:14px;font-weight:bold'>{_esc(title)}</div>"
-        + "<br>".join(lines)
-        + (_review_template(review_ids) if review_ids else "")
-        + "</div>"
-    )
+        figures = [(label, fmt(summary[key])) for label, key, fmt in formats if key in summary]
+    review = ""
+    if review_ids:
+        review = "data:text/csv;charset=utf-8," + urllib.parse.quote(
+            review_csv(review_ids), safe=""
+        )
+    return str(render("map_title.html", title=title, figures=figures, review_csv=review))
 
 
 def _add_image(group: folium.FeatureGroup, image: SignalImage, *, opacity: float) -> None:
@@ -291,52 +295,26 @@ def _legend_html(
     reports: bool = False,
 ) -> str:
     """Fixed legend box explaining colours and symbols."""
-
-    def swatch(colour: str, label: str, shape: str = "border-radius:2px") -> str:
-        return (
-            f"<div><span style='display:inline-block;width:11px;height:11px;"
-            f"background:{colour};{shape};margin-right:5px'></span>{html.escape(label)}</div>"
-        )
-
-    circle = "border-radius:50%"
-    fiber, mw = _BACKHAUL_COLOURS["fiber"], _BACKHAUL_COLOURS["microwave"]
-    items = ["<b>Region coverage</b>"]
-    items += [swatch(colour, label) for _, colour, label in _COVERAGE_CLASSES]
-    items += [
-        swatch("rgba(44,160,44,.45)", "Existing coverage"),
-        swatch("rgba(215,25,28,.6)", "Blank spot"),
-        swatch("#999", "Existing site", circle),
-    ]
-    if with_plan:
-        items += [swatch("rgba(31,119,180,.45)", "New coverage"), "<b>New tower by backhaul</b>"]
-        items += [swatch(c, k, circle) for k, c in _BACKHAUL_COLOURS.items()]
-        items += [
-            swatch("#9b59b6", "WiFi hotspot", circle),
-            "<b>Backhaul links</b>",
-            swatch("none", "fiber (solid)", f"height:0;border-top:3px solid {fiber}"),
-            swatch("none", "microwave (dashed)", f"height:0;border-top:3px dashed {mw}"),
-        ]
-    if villages:
-        items += [
-            "<b>Villages</b>",
-            swatch("#1a9641", "had signal", circle),
-            swatch("#2b83ba", "gains signal", circle),
-            swatch("#d7191c", "stays dark", circle),
-        ]
-    if reports:
-        items += [
-            "<b>Citizen reports</b>",
-            swatch("rgba(178,24,43,.4)", "confirm a blank spot"),
-            swatch("rgba(255,127,0,.4)", "dark where modelled covered"),
-        ]
+    ramp = None
     if signal is not None:
-        ramp = ",".join(_SIGNAL_STOPS)
-        items += [
-            "<b>New sites signal</b>",
-            f"<div style='width:120px;height:9px;background:linear-gradient(90deg,{ramp})'></div>",
-            f"<div>{signal.weakest_dbm:.0f} to {signal.strongest_dbm:.0f} dBm</div>",
-        ]
-    return f"<div style='{_BOX_STYLE}bottom:20px;left:10px'>{''.join(items)}</div>"
+        ramp = {
+            "ramp": ",".join(_SIGNAL_STOPS),
+            "weakest": f"{signal.weakest_dbm:.0f}",
+            "strongest": f"{signal.strongest_dbm:.0f}",
+        }
+    return str(
+        render(
+            "map_legend.html",
+            coverage_classes=[(colour, label) for _, colour, label in _COVERAGE_CLASSES],
+            backhaul_colours=list(_BACKHAUL_COLOURS.items()),
+            fiber_colour=_BACKHAUL_COLOURS["fiber"],
+            microwave_colour=_BACKHAUL_COLOURS["microwave"],
+            with_plan=with_plan,
+            villages=villages,
+            reports=reports,
+            signal=ramp,
+        )
+    )
 
 
 def _group(m: folium.Map, name: str) -> folium.FeatureGroup:
@@ -443,16 +421,17 @@ def render_review_map(
     m.default_js = []
     m.default_css = []
     root = cast(Figure, m.get_root())
-    root.header.add_child(folium.Element(f"<style>{read_asset('leaflet.css')}</style>"))
-    root.header.add_child(folium.Element(f"<script>{read_asset('leaflet.js')}</script>"))
-    # folium builds popups with jQuery's $(html); this one-line stand-in makes the element
+    root.header.add_child(_Fragment(f"<style>{read_asset('leaflet.css')}</style>"))
+    root.header.add_child(_Fragment(f"<script>{read_asset('leaflet.js')}</script>"))
+    # folium builds popups with jQuery's $(html)[0]; this one-line stand-in makes the elements
+    # (a list, as jQuery returns, so that [0] is the popup's element)
     root.header.add_child(
-        folium.Element(
+        _Fragment(
             "<script>window.$=window.$||function(h){var t=document.createElement('template');"
-            "t.innerHTML=String(h).trim();return t.content.firstElementChild;};</script>"
+            "t.innerHTML=String(h).trim();return Array.from(t.content.children);};</script>"
         )
     )
-    root.header.add_child(folium.Element("<style>.leaflet-container{background:#f4f3ee}</style>"))
+    root.header.add_child(_Fragment(render("map_style.html")))
     if base_image is not None:
         base = folium.FeatureGroup(name="Terrain (offline)", overlay=False)
         _add_image(base, base_image, opacity=1.0)
@@ -567,15 +546,16 @@ def render_review_map(
             before, after = bool(row.get("signal_before")), bool(row.get("signal_after", False))
             colour = "#1a9641" if before else ("#2b83ba" if after else "#d7191c")
             state = "had signal" if before else ("gains signal" if after else "stays dark")
-            html = (
-                f"<b>{_esc(row.get('name'))}</b> ({_esc(row.get('id'))})<br>{state}<br>"
-                f"people: {_fmt_int(row.get('people'))}<br>"
-                f"covered before: {_fmt_pct(row.get('covered_before_pct'))}, after: "
-                f"{_fmt_pct(row.get('covered_after_pct'))}"
+            popup = render(
+                "village_popup.html",
+                name=_text(row.get("name")),
+                id=_text(row.get("id")),
+                state=state,
+                people=_fmt_int(row.get("people")),
+                before=_fmt_pct(row.get("covered_before_pct")),
+                after=_fmt_pct(row.get("covered_after_pct")),
+                how_to_reach=_text(row.get("how_to_reach")),
             )
-            how = row.get("how_to_reach")
-            if how:
-                html += f"<br>{_esc(how)}"
             folium.CircleMarker(
                 location=point,
                 radius=3,
@@ -584,7 +564,7 @@ def render_review_map(
                 fill=True,
                 fill_color=colour,
                 fill_opacity=0.9,
-                popup=folium.Popup(html, max_width=320),
+                popup=folium.Popup(str(popup), max_width=320),
             ).add_to(group)
 
     group = _group(m, "Existing sites")
@@ -665,14 +645,14 @@ def render_review_map(
 
     folium.LayerControl(collapsed=False).add_to(m)
     review_ids = [
-        _esc(i)
+        str(i)
         for gdf in (sites, hotspots)
         if gdf is not None and "id" in gdf
         for i in gdf["id"].astype(str)
     ]
-    root.html.add_child(folium.Element(_title_html(title, currency, summary, review_ids)))
+    root.html.add_child(_Fragment(_title_html(title, currency, summary, review_ids)))
     root.html.add_child(
-        folium.Element(
+        _Fragment(
             _legend_html(
                 with_plan=sites is not None,
                 signal=signal_image,

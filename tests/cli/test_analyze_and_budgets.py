@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from netplan.cli.main import cli
 from netplan.config import load_scenario
 from netplan.runs import run_plan
+from netplan.testing import write_scenario
 
 
 def test_analyze_writes_coverage_without_a_plan(tiny: Path, tmp_path: Path) -> None:
@@ -24,6 +25,7 @@ def test_analyze_writes_coverage_without_a_plan(tiny: Path, tmp_path: Path) -> N
         "coverage_before.tif",
         "map.html",
         "manifest.json",
+        ".netplan-run",
     }
     s = json.loads((out / "summary.json").read_text())
     assert 0 < s["coverage_before_pct"] < 100
@@ -111,3 +113,15 @@ def test_existing_sites_as_points_use_their_own_mast_height(tmp_path: Path) -> N
         return float(analysis.coverage_before.covered.sum())
 
     assert covered_with(60.0) > covered_with(10.0)
+
+
+def test_no_blank_spot_area_at_all_plans_nothing_without_a_crash(tmp_path: Path) -> None:
+    """Uncovered people too sparse for any blank-spot area: an empty plan, not IndexError."""
+    config = write_scenario(tmp_path / "s", config={"demand": {"min_population": 100_000}})
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["-q", "plan", "-c", str(config), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    s = json.loads((out / "summary.json").read_text())
+    assert s["new_towers"] == 0 and s["population_newly_covered"] == 0
+    assert s["coverage_after_pct"] == s["coverage_before_pct"] < 100
+    assert json.loads((out / "blank_spots.geojson").read_text())["features"] == []

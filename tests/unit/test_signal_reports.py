@@ -186,9 +186,8 @@ def test_blocks_below_k_are_withheld_everywhere(grid: Grid):
     assert (row["id"], row["reports"], row["dark"]) == ("R0001", 6, 6)
     assert row["status"] == "confirmed_blank"
     assert ev.summary["reports_read"] == 10
-    assert ev.summary["reports_in_region"] == 10
-    assert ev.summary["reports_withheld"] == 4
     assert ev.summary["reports_in_published_blocks"] == 6
+    assert ev.summary["dark_reports_in_published_blocks"] == 6
     assert ev.summary["blocks_published"] == 1
     assert ev.summary["min_reports"] == K
     # the withheld block leaks nothing through the demand weights either
@@ -274,8 +273,7 @@ def test_reports_outside_the_region_or_grid_do_not_count(grid: Grid):
     )
     assert len(ev.blocks) == 0
     assert ev.summary["reports_read"] == 9
-    assert ev.summary["reports_in_region"] == 0
-    assert ev.summary["reports_withheld"] == 0
+    assert ev.summary["reports_in_published_blocks"] == 0
     assert ev.dark_cells.size == 0
 
 

@@ -1,0 +1,52 @@
+"""HTML from jinja2 templates with autoescaping, safe where folium puts it into scripts.
+
+A value from an input file or the config reaches a page only as text: jinja2's autoescaping
+turns ``<``, ``>``, ``&`` and quotes into character references, and :func:`inert` also turns
+the three characters a JavaScript template literal interprets (backtick, ``$``, backslash)
+into references, because folium embeds popup and tooltip HTML in such literals, and braces,
+so that no value can be read as a template by whatever renders the page next. What folium
+embeds as JSON (GeoJSON properties) it writes with ``<``, ``>``, ``&`` and ``'`` as ``\\u``
+escapes, so no value can close the ``<script>`` that holds it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+#: characters a JavaScript template literal (backtick, ``$``, backslash) or a template
+#: engine (braces) would interpret, as HTML character references
+_LITERAL_REFERENCES = str.maketrans(
+    {"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"}
+)
+
+
+def inert(value: Any) -> Markup:
+    """``value`` as HTML text that neither a browser nor a JavaScript template literal reads
+    as code; markup rendered from a template (:class:`~markupsafe.Markup`) passes through.
+
+    Examples
+    --------
+    >>> print(inert("<b>`${x}`</b>"))
+    &lt;b&gt;&#96;&#36;&#123;x&#125;&#96;&lt;/b&gt;
+    """
+    if isinstance(value, Markup):
+        return value
+    return Markup(str(escape(value)).translate(_LITERAL_REFERENCES))
+
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("netplan.report", "templates"),
+    autoescape=True,
+    finalize=inert,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render(template: str, **values: Any) -> Markup:
+    """Render ``netplan/report/templates/<template>``; every value in it is :func:`inert`."""
+    return Markup(_ENVIRONMENT.get_template(template).render(**values))
