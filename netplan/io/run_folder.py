@@ -107,7 +107,7 @@ def replace_refusal(target: Path, *, inputs: Mapping[str, Path] | None = None) -
     """
     target = Path(target)
     if target.is_symlink():
-        return "it is a symbolic link; point --out at a real folder"
+        return "it is a symbolic link"
     if not target.is_dir():
         return "it exists and is not a folder"
     resolved = target.resolve()
