@@ -416,6 +416,12 @@ class Scenario(_Strict):
         """Technology whose coverage model stands for existing sites."""
         return self.coverage.existing_technology or next(iter(self.tower_technologies))
 
+    def input_paths(self) -> dict[str, Path]:
+        """Every file the scenario reads, by key (an output folder must never hold one)."""
+        paths = {"scenario file": self.source, "region.boundaries": self.region.boundaries}
+        paths.update({f"layers.{k}": v for k, v in self.layers.model_dump().items()})
+        return {key: Path(p) for key, p in paths.items() if p is not None}
+
     def output_dir(self) -> Path:
         if self.output.dir is not None:
             return self.output.dir
@@ -513,13 +519,15 @@ def _mapping_without_repeats(
 ) -> dict[Any, Any]:
     first_line: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # ``<<: *anchor``: construct_mapping's
+            continue
         key = loader.construct_object(key_node, deep=deep)
         line = key_node.start_mark.line + 1
         try:
             seen = first_line.get(key)
         except TypeError:  # an unhashable key: construct_mapping says what is wrong
             continue
-        if seen is not None and key != "<<":
+        if seen is not None:
             raise RepeatedKeyError(key, line=line, first_line=seen)
         first_line[key] = line
     return loader.construct_mapping(node, deep=deep)
@@ -582,13 +590,6 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
             return []
     fields = getattr(model, "model_fields", {})
     return [name for name in fields if name != "source"]
-
-
-def format_validation_error(
-    exc: ValidationError, path: Path, *, overridden: Sequence[str] = ()
-) -> str:
-    """Pydantic's errors as one line naming the file, each key and the fix."""
-    return "; ".join(validation_problems(exc, path, overridden=overridden))
 
 
 def validation_problems(

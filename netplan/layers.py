@@ -362,18 +362,19 @@ def grid_memory_bytes(grid: Grid, scenario: Scenario) -> int:
 
 def _refuse_oversized_grid(grid: Grid, scenario: Scenario) -> None:
     """Refuse, before any grid-sized array exists, a grid whose arrays would not fit in the
-    memory available (with room left for the rest of the run): the estimate, and the cell
+    machine's memory (with room left for the rest of the run): the estimate, and the cell
     size at which it would fit."""
     needed = grid_memory_bytes(grid, scenario)
-    available = memory.available_bytes()
-    if memory.fits(needed, available):
+    machine = memory.machine_bytes()
+    if memory.fits(needed, machine):
         return
-    coarser = memory.coarser_resolution(grid.resolution, needed, available)
+    coarser = memory.coarser_resolution(grid.resolution, needed, machine)
     raise InputError(
         f"{scenario.region.boundaries}: the analysis grid would be {grid.width:,} x "
         f"{grid.height:,} cells of {grid.resolution:g} m, about {memory.readable_bytes(needed)} of "
-        f"memory, more than this machine can give the run ({memory.readable_bytes(available)} "
-        f"available); set region.resolution_m to {coarser:g} or more, or plan a smaller region"
+        f"memory, more than this machine can give the run (it has "
+        f"{memory.readable_bytes(machine)}); set region.resolution_m to {coarser:g} or more, "
+        "or plan a smaller region"
     )
 
 

@@ -31,14 +31,15 @@ GRID_BYTES_PER_CELL: dict[str, int] = {
 ROUTING_BYTES_PER_CELL = 320
 #: Bytes per source pixel read from a raster: its values as 64-bit numbers.
 RASTER_BYTES_PER_PIXEL = 8
-#: Share of the available memory one estimate may take: the rest of the run (footprints,
+#: Share of the machine's memory one estimate may take: the rest of the run (footprints,
 #: the optimisation model, the libraries) needs about as much again.
 MEMORY_SHARE = 0.5
 
 
-def available_bytes() -> int:
-    """Memory the operating system can give this process now, without swapping."""
-    return int(psutil.virtual_memory().available)
+def machine_bytes() -> int:
+    """The machine's physical memory. (Not what is free at this moment: the same scenario
+    must be accepted or refused alike on an idle and on a busy machine.)"""
+    return int(psutil.virtual_memory().total)
 
 
 def analysis_bytes(cells: int, *, routing_cells: int = 0) -> int:
@@ -47,15 +48,15 @@ def analysis_bytes(cells: int, *, routing_cells: int = 0) -> int:
     return cells * sum(GRID_BYTES_PER_CELL.values()) + routing_cells * ROUTING_BYTES_PER_CELL
 
 
-def fits(needed: int, available: int) -> bool:
-    """True when ``needed`` bytes leave the rest of the run its share of ``available``."""
-    return needed <= MEMORY_SHARE * available
+def fits(needed: int, machine: int) -> bool:
+    """True when ``needed`` bytes leave the rest of the run its share of ``machine``."""
+    return needed <= MEMORY_SHARE * machine
 
 
-def coarser_resolution(resolution: float, needed: int, available: int) -> float:
+def coarser_resolution(resolution: float, needed: int, machine: int) -> float:
     """A round cell size (1, 2 or 5 × a power of ten, in metres) at which ``needed`` (the
     estimate at ``resolution``) would fit: cells shrink with the square of the size."""
-    target = resolution * math.sqrt(needed / max(MEMORY_SHARE * available, 1.0))
+    target = resolution * math.sqrt(needed / max(MEMORY_SHARE * machine, 1.0))
     power = 10.0 ** math.floor(math.log10(target))
     return next(m * power for m in (1, 2, 5, 10) if m * power >= target)
 

@@ -63,6 +63,7 @@ def run_sweep(
     rows: list[dict[str, Any]] = []
     warm: Design | None = None
     previous: set[str] = set()
+    clock_stopped_before = False  # a budget's plan starts from the previous budget's plan
     values = sorted(budgets) if budgets is not None else sorted(targets or [])
     for value in values:
         if budgets is not None:
@@ -74,6 +75,10 @@ def run_sweep(
             warm = result.solution.design  # feasible at every larger budget
         tables = plan_tables(result)
         s = tables.summary
+        stops = result.solution.time_stops
+        reproducible = not stops and not clock_stopped_before
+        if budgets is not None:
+            clock_stopped_before = not reproducible
         ids = set(tables.sites["id"]) | set(tables.hotspots["id"])
         fair = s["fairness"]
         villages = s.get("villages_with_signal_after")
@@ -103,6 +108,10 @@ def run_sweep(
                 "gini_region_coverage": fair.get("gini_after"),
                 "solver_status": s["solver"]["status"],
                 "solver_gap": s["solver"]["gap"],
+                # false when the time limit stopped this budget's search, or a smaller
+                # budget's whose plan this one started from
+                "reproducible": reproducible,
+                "stages_stopped_by_time": "; ".join(stops),
                 "sites_added": " ".join(sorted(ids - previous)),
                 "sites_dropped": " ".join(sorted(previous - ids)),
             }

@@ -8,7 +8,6 @@ import click
 
 from netplan.cli.errors import handle_errors
 from netplan.cli.options import (
-    claimed_output,
     config_option,
     out_option,
     overwrite_option,
@@ -16,6 +15,7 @@ from netplan.cli.options import (
     scheduler_overrides,
 )
 from netplan.config import default_config_path, load_scenario
+from netplan.io.run_folder import claim_output_dir
 from netplan.runs import run_analysis
 
 
@@ -30,7 +30,8 @@ def analyze(config: Path | None, out: Path | None, overwrite: bool, scheduler: s
     scenario = load_scenario(
         config or default_config_path(), overrides=scheduler_overrides(scheduler)
     )
-    with claimed_output(out or scenario.output_dir(), scenario, overwrite=overwrite) as target:
+    folder = out or scenario.output_dir()
+    with claim_output_dir(folder, overwrite=overwrite, inputs=scenario.input_paths()) as target:
         folder, s = run_analysis(scenario, out_dir=target)
     click.echo(
         f"{s['scenario']}: {s['population_total']:,.0f} people, "

@@ -1,15 +1,12 @@
-"""Options shared by several commands, spelled and documented once."""
+"""Options shared by several commands, spelled and documented once, and the notes they
+print alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
-
-from netplan.config import Scenario
-from netplan.io.run_folder import claim_output_dir
 
 config_option = click.option(
     "-c",
@@ -47,16 +44,10 @@ def scheduler_overrides(scheduler: str | None) -> dict[str, str]:
     return {"compute.scheduler": scheduler} if scheduler else {}
 
 
-def input_paths(scenario: Scenario) -> dict[str, Path]:
-    """Every file the scenario reads, by key: an output folder must never hold one."""
-    paths = {"scenario file": scenario.source, "region.boundaries": scenario.region.boundaries}
-    paths.update({f"layers.{k}": v for k, v in scenario.layers.model_dump().items()})
-    return {key: Path(p) for key, p in paths.items() if p is not None}
-
-
-@contextmanager
-def claimed_output(folder: Path, scenario: Scenario, *, overwrite: bool) -> Iterator[Path]:
-    """The output folder, checked and locked for this run before any work (see
-    :func:`netplan.io.run_folder.claim_output_dir`)."""
-    with claim_output_dir(folder, overwrite=overwrite, inputs=input_paths(scenario)) as target:
-        yield target
+def time_stop_note(stages: Sequence[str]) -> str:
+    """One line naming the stages the time limit stopped: their plan may differ next run."""
+    return (
+        f"note: the time limit stopped the solver in {', '.join(stages)}; another run may "
+        "return another plan (raise solver.time_limit_s, or lower solver.node_limit, "
+        "lp_iteration_limit or search_rounds, for a reproducible stop)"
+    )

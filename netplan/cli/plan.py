@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,15 +9,16 @@ import click
 
 from netplan.cli.errors import handle_errors
 from netplan.cli.options import (
-    claimed_output,
     config_option,
     out_option,
     overwrite_option,
     scheduler_option,
     scheduler_overrides,
+    time_stop_note,
 )
 from netplan.config import default_config_path, load_scenario
 from netplan.evaluate import backhaul_comparison
+from netplan.io.run_folder import claim_output_dir
 from netplan.runs import decision_cost, run_plan
 
 
@@ -67,7 +67,8 @@ def plan(
     if decisions is not None:
         overrides["layers.decisions"] = str(decisions.resolve())
     scenario = load_scenario(config or default_config_path(), overrides=overrides)
-    with claimed_output(out or scenario.output_dir(), scenario, overwrite=overwrite) as target:
+    folder = out or scenario.output_dir()
+    with claim_output_dir(folder, overwrite=overwrite, inputs=scenario.input_paths()) as target:
         folder, summary, result = run_plan(scenario, out_dir=target)
     s = summary
     click.echo(
@@ -107,12 +108,3 @@ def plan(
             f"({d['free_objective']:,.1f} -> {d['objective']:,.1f})"
         )
     click.echo(f"outputs: {folder}")
-
-
-def time_stop_note(stages: Sequence[str]) -> str:
-    """One line naming the stages the time limit stopped: their plan may differ next run."""
-    return (
-        f"note: the time limit stopped the solver in {', '.join(stages)}; another run may "
-        "return another plan (raise solver.time_limit_s, or lower solver.node_limit, "
-        "lp_iteration_limit or search_rounds, for a reproducible stop)"
-    )

@@ -9,18 +9,17 @@ import click
 
 from netplan.cli.errors import handle_errors
 from netplan.cli.options import (
-    claimed_output,
     config_option,
     out_option,
     overwrite_option,
     scheduler_option,
     scheduler_overrides,
+    time_stop_note,
 )
-from netplan.cli.plan import time_stop_note
-from netplan.config import default_config_path, load_scenario
+from netplan.config import Scenario, default_config_path, load_scenario
 from netplan.io.outputs import write_csv, write_json
-from netplan.io.run_folder import atomic_dir
-from netplan.scenarios import parse_sweep, run_sweep, sweep_html
+from netplan.io.run_folder import atomic_dir, claim_output_dir
+from netplan.scenarios import Sweep, parse_sweep, run_sweep, sweep_html
 
 
 def _numbers(text: str, option: str) -> list[float]:
@@ -75,18 +74,9 @@ def scenarios(
         config or default_config_path(), overrides=scheduler_overrides(scheduler)
     )
     folder = out or scenario.output_dir().with_name(f"{scenario.name}-scenarios")
-    # checked and locked before any work; released when the command ends
-    click.get_current_context().with_resource(claimed_output(folder, scenario, overwrite=overwrite))
-    sweep = run_sweep(scenario, budgets=budget_list, targets=target_list)
-    with atomic_dir(folder) as tmp:
-        write_csv(tmp / "scenarios.csv", sweep.table)
-        (tmp / "scenarios.html").write_text(
-            sweep_html(sweep, title=scenario.name, currency=scenario.currency), encoding="utf-8"
-        )
-        write_json(
-            tmp / "scenarios.json",
-            {"scenario": scenario.name, "rows": sweep.table.to_dict("records")},
-        )
+    with claim_output_dir(folder, overwrite=overwrite, inputs=scenario.input_paths()):
+        sweep = run_sweep(scenario, budgets=budget_list, targets=target_list)
+        _write_sweep(folder, sweep, scenario)
     for row, planned in zip(sweep.table.to_dict("records"), sweep.plans, strict=True):
         label = row["budget"] if row["budget"] is not None else row["target_coverage"]
         click.echo(
@@ -96,4 +86,23 @@ def scenarios(
         )
         if planned.solution.stopped_by_time:
             click.echo(f"{label:,.6g}: {time_stop_note(planned.solution.time_stops)}", err=True)
+        elif not row["reproducible"]:
+            click.echo(
+                f"{label:,.6g}: note: starts from the plan of a smaller budget that the time "
+                "limit stopped; another run may return another plan",
+                err=True,
+            )
     click.echo(f"outputs: {folder}")
+
+
+def _write_sweep(folder: Path, sweep: Sweep, scenario: Scenario) -> None:
+    """scenarios.csv, scenarios.html and scenarios.json, written atomically."""
+    with atomic_dir(folder) as tmp:
+        write_csv(tmp / "scenarios.csv", sweep.table)
+        (tmp / "scenarios.html").write_text(
+            sweep_html(sweep, title=scenario.name, currency=scenario.currency), encoding="utf-8"
+        )
+        write_json(
+            tmp / "scenarios.json",
+            {"scenario": scenario.name, "rows": sweep.table.to_dict("records")},
+        )

@@ -60,7 +60,7 @@ def write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
     otherwise: it is set, for this write only, to ``SOURCE_DATE_EPOCH`` (the reproducible-builds
     convention) or to :data:`GPKG_DATE`, so two runs of the same plan give the same bytes.
     """
-    with _gdal_config(OGR_CURRENT_DATE=_gpkg_date()):
+    with _gdal_config(OGR_CURRENT_DATE=gpkg_timestamp()):
         for name, gdf in layers.items():
             out = gdf.to_crs("EPSG:4326")
             geom_type = "Unknown"
@@ -73,7 +73,7 @@ def write_gpkg(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
                 )
 
 
-def _gpkg_date() -> str:
+def gpkg_timestamp() -> str:
     """``SOURCE_DATE_EPOCH`` as an ISO 8601 UTC time, else :data:`GPKG_DATE`."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not epoch:

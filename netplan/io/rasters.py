@@ -100,15 +100,15 @@ def _refuse_oversized_window(
     declares it) is too large to read on this machine: the estimate, and the fix."""
     width, height = int(win.width), int(win.height)
     needed = width * height * memory.RASTER_BYTES_PER_PIXEL
-    available = memory.available_bytes()
-    if memory.fits(needed, available):
+    machine = memory.machine_bytes()
+    if memory.fits(needed, machine):
         return
     how = "-r sum" if what == "population" else "-r average"
     raise InputError(
         f"{path}: layers.{what}: the part of the raster over the region is {width:,} x "
         f"{height:,} pixels (the file declares {src.width:,} x {src.height:,}), about "
         f"{memory.readable_bytes(needed)} to read, more than this machine can give the run "
-        f"({memory.readable_bytes(available)} available); resample it to about the "
+        f"(it has {memory.readable_bytes(machine)}); resample it to about the "
         f"{grid.resolution:g} m analysis cells (gdalwarp -tr ... {how}) or clip it to the region"
     )
 

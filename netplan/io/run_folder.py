@@ -15,12 +15,13 @@ previous run as it was.
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ from filelock import FileLock, Timeout
 
 from netplan import __version__
 from netplan.errors import ConfigError
+from netplan.io.outputs import gpkg_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +186,7 @@ def claim_output_dir(
     """
     target = Path(target).absolute()
     check_output_dir(target, overwrite=overwrite, inputs=inputs)
+    gpkg_timestamp()  # a bad SOURCE_DATE_EPOCH is found now, not when plan.gpkg is written
     created = _make_parents(target.parent)
     lock = FileLock(_lock_path(target), timeout=0)
     try:
@@ -199,6 +202,8 @@ def claim_output_dir(
             "writable --out"
         ) from exc
     try:
+        # again under the lock: a run that finished in between may have written the folder
+        check_output_dir(target, overwrite=overwrite, inputs=inputs)
         _remove_leftovers(target)
         yield target
     finally:
@@ -222,7 +227,8 @@ def _remove_empty(folders: list[Path]) -> None:
 def _remove_leftovers(target: Path) -> None:
     """Remove temporary folders that killed runs left beside ``target`` (the lock is held, so
     no live run is writing them)."""
-    for pattern in (f".{target.name}.tmp-*", f".{target.name}.old-*"):
+    name = glob.escape(target.name)
+    for pattern in (f".{name}.tmp-*", f".{name}.old-*"):
         for old in target.parent.glob(pattern):
             shutil.rmtree(old, ignore_errors=True)
 
@@ -248,12 +254,6 @@ def _interrupts_deferred() -> Iterator[None]:
             raise KeyboardInterrupt
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _write_marker(folder: Path) -> None:
     files = sorted(p.name for p in folder.iterdir() if p.name != RUN_MARKER)
     record = {"written_by": "netplan", "netplan_version": __version__, "files": files}
@@ -270,17 +270,17 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     """
     target = Path(target).absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
-    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a run folder is not
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp.mkdir()  # (not mkdtemp: a run folder is not private, it takes the umask like any)
     try:
         yield tmp
-        _write_marker(tmp)
+        with _interrupts_deferred():
+            _write_marker(tmp)
+            _swap(tmp, target)
     except BaseException:
         with _interrupts_deferred():
-            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(tmp, ignore_errors=True)  # (gone already after a swap)
         raise
-    with _interrupts_deferred():
-        _swap(tmp, target)
 
 
 def _swap(tmp: Path, target: Path) -> None:
@@ -288,7 +288,6 @@ def _swap(tmp: Path, target: Path) -> None:
     if target.exists() or target.is_symlink():
         reason = replace_refusal(target)
         if reason is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
             raise ConfigError(f"{target}: will not replace this folder: {reason}")
         old = target.parent / f".{target.name}.old-{os.getpid()}"
         shutil.rmtree(old, ignore_errors=True)
@@ -298,7 +297,6 @@ def _swap(tmp: Path, target: Path) -> None:
     except BaseException:
         if old is not None:
             os.replace(old, target)
-        shutil.rmtree(tmp, ignore_errors=True)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

@@ -60,7 +60,10 @@ class StartingPlan:
 
 
 def greedy(
-    problem: CoverageProblem, *, search_rounds: int = 200, search_s: float = math.inf
+    problem: CoverageProblem,
+    *,
+    search_rounds: int = local_search.ROUNDS,
+    search_s: float = math.inf,
 ) -> Design:
     """A feasible design; in target mode it may fall short of the target. Budget mode
     improves it by up to ``search_rounds`` rounds of local search (``search_s`` seconds at
@@ -69,7 +72,10 @@ def greedy(
 
 
 def starting_plan(
-    problem: CoverageProblem, *, search_rounds: int = 200, search_s: float = math.inf
+    problem: CoverageProblem,
+    *,
+    search_rounds: int = local_search.ROUNDS,
+    search_s: float = math.inf,
 ) -> StartingPlan:
     """:func:`greedy`'s design, saying whether the local search ran out of time (a plan that
     may differ on a slower machine)."""

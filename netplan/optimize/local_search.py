@@ -60,6 +60,10 @@ def _fill(
         selected[int(np.argmax(ratio))] = True
 
 
+#: rounds of fill and 1-for-1 swaps by default (``solver.search_rounds``)
+ROUNDS = 200
+
+
 @dataclass(frozen=True)
 class SearchResult:
     """A searched selection, the rounds spent, and whether the clock (not the round limit or a
@@ -75,7 +79,7 @@ def improve(
     selected: np.ndarray,
     cost: np.ndarray,
     *,
-    max_rounds: int = 200,
+    max_rounds: int = ROUNDS,
     seconds: float = math.inf,
     checks: int = 8,
 ) -> np.ndarray:
@@ -91,7 +95,7 @@ def search(
     selected: np.ndarray,
     cost: np.ndarray,
     *,
-    max_rounds: int = 200,
+    max_rounds: int = ROUNDS,
     seconds: float = math.inf,
     checks: int = 8,
 ) -> SearchResult:

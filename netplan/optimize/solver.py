@@ -98,7 +98,7 @@ class SolverSettings:
     #: simplex iterations of the LP relaxation (GLOP)
     lp_iteration_limit: int | None = None
     #: rounds of local search (fill and 1-for-1 swaps) on the greedy plan
-    search_rounds: int = 200
+    search_rounds: int = local_search.ROUNDS
 
 
 @dataclass(frozen=True)
@@ -211,13 +211,16 @@ def solve(
     if problem.villages is not None and problem.n_options and problem.n_rows:
         # start from the demand optimum too: village constraints make a weak relaxation,
         # and this way the village plan never lights up fewer villages than the demand plan
-        # of the same problem (a stage of its own, with its own time and work limits)
-        plain = solve(replace(problem, villages=None), settings)
+        # of the same problem (a stage of its own, with its own work limits and what is left
+        # of the time limit)
+        plain = solve(
+            replace(problem, villages=None),
+            replace(settings, time_limit_s=clock.left(at_least=MIN_STAGE_S)),
+        )
         time_stops += [f"demand plan: {stage}" for stage in plain.time_stops]
         better = problem.objective(plain.design) > problem.objective(hint)
         if problem.feasible(plain.design) and better:
             hint = plain.design
-        clock = _Deadline(settings.time_limit_s)
     if problem.forced is not None and problem.budget is not None:
         accepted = _accepted_cost(problem)
         if accepted > problem.budget * (1 + 1e-9):

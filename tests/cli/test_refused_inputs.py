@@ -22,6 +22,7 @@ from rasterio.windows import Window
 
 from netplan import memory
 from netplan.cli.main import cli
+from netplan.config import load_scenario
 from netplan.testing import (
     NORTH,
     SIZE_DEG,
@@ -338,19 +339,19 @@ def test_scenario_file_that_is_a_fifo(tmp_path: Path, command: str) -> None:
 @pytest.mark.parametrize(
     ("resolution_m", "refused"), [(10.0, True), (100.0, False)], ids=["10 m", "100 m"]
 )
-def test_grid_is_measured_against_the_memory_available(
+def test_grid_is_measured_against_the_machines_memory(
     tiny: Path, monkeypatch: pytest.MonkeyPatch, resolution_m: float, refused: bool
 ) -> None:
-    """40 MB available: the tiny region's ~665 × 665 cells of 10 m need about 30 MB, more
+    """A machine of 40 MB: the tiny region's ~665 × 665 cells of 10 m need about 30 MB, more
     than the half of it the grid may take; at 100 m they need 0.3 MB."""
-    monkeypatch.setattr(memory, "available_bytes", lambda: 40_000_000)
+    monkeypatch.setattr(memory, "machine_bytes", lambda: 40_000_000)
     text = tiny.read_text().replace("resolution_m: 100", f"resolution_m: {resolution_m}")
     tiny.write_text(text)
     result = _run("validate", "-c", str(tiny))
     if refused:
         assert result.exit_code == 2, result.output
         assert "cells of 10 m, about 29." in result.stderr
-        assert "(40.0 MB available); set region.resolution_m to 20 or more" in result.stderr
+        assert "(it has 40.0 MB); set region.resolution_m to 20 or more" in result.stderr
     else:
         assert result.exit_code == 0, result.output
 
@@ -412,3 +413,20 @@ def test_validate_lists_each_bad_key_on_its_own_line(tmp_path: Path) -> None:
     assert sum("objective.budget" in line for line in problems) == 1
     assert sum("reports.min_reports" in line for line in problems) == 1
     assert "2 problem(s) found" in result.stderr
+
+
+def test_yaml_anchors_and_merge_keys_still_load(tmp_path: Path) -> None:
+    """The repeated-key check must not refuse YAML's own way of sharing settings: a second
+    tower technology that merges the first and changes one key."""
+    config = write_scenario(tmp_path / "s")
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("  macro_4g:\n", "  macro_4g: &macro\n", 1)
+    text = text.replace(
+        "backhaul:\n", "  macro_tall:\n    <<: *macro\n    capex: 2.0e9\nbackhaul:\n", 1
+    )
+    config.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    towers = load_scenario(config).tower_technologies
+    assert towers["macro_tall"].radius_m == towers["macro_4g"].radius_m == 1500
+    assert towers["macro_tall"].capex == 2.0e9

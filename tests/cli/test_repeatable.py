@@ -102,6 +102,9 @@ def test_scenarios_say_which_budgets_the_clock_stopped(
         assert all("cheapest-design phase" in line for line in notes)
     else:
         assert notes == []
+    rows = json.loads((tmp_path / "o" / "scenarios.json").read_text())["rows"]
+    assert [row["reproducible"] for row in rows] == [not stopped, not stopped]
+    assert all(bool(row["stages_stopped_by_time"]) == stopped for row in rows)
 
 
 def _gpkg_dates(path: Path) -> set[str]:
