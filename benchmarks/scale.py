@@ -36,6 +36,7 @@ print(json.dumps({
     "stages_s": manifest["timings_s"],
     "sizes": manifest["sizes"],
     "solver": summary["solver"],
+    "stages_stopped_by_time": manifest["solution"]["stages_stopped_by_time"],
     "coverage_before_pct": summary["coverage_before_pct"],
     "coverage_after_pct": summary["coverage_after_pct"],
     "new_towers": summary["new_towers"],

@@ -358,7 +358,9 @@ def solve(
         else:
             label = "gap_reached" if status == pywraplp.Solver.OPTIMAL else "limit"
         found = prune(problem, found)
-        if maximise and cheapest_design:
+        # (above LARGE_OPTIONS the cheapest-design model is too big to pay off: on the M region
+        # its root node alone outlasted a 300 s time limit)
+        if maximise and cheapest_design and problem.n_options <= LARGE_OPTIONS:
             found, cheapest_out_of_time = _cheapest_for(problem, found, settings, clock)
             if cheapest_out_of_time:
                 time_stops.append("cheapest-design phase")
