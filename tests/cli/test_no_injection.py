@@ -110,7 +110,8 @@ def _plan_ids(run: Path) -> list[str]:
     return [f["properties"]["id"] for f in features]
 
 
-def _cells(path: Path) -> list[str]:
+def csv_cells(path: Path) -> list[str]:
+    """Every cell of a CSV file, as a spreadsheet reads them."""
     with path.open(newline="", encoding="utf-8") as fh:
         return [cell for row in csv.reader(fh) for cell in row]
 
@@ -154,7 +155,7 @@ def review_template(map_html: str) -> str:
 def test_no_csv_cell_is_a_live_formula(
     hostile: dict[str, Path], folder: str, name: str, neutralised: list[str]
 ) -> None:
-    cells = _cells(hostile[folder] / name)
+    cells = csv_cells(hostile[folder] / name)
     assert cells and live_formulas(cells) == []
     for text in neutralised:  # the hostile values are there, as text
         assert any(cell.startswith(text) for cell in cells), text
@@ -170,7 +171,7 @@ def test_every_csv_in_the_run_folder_is_formula_safe(hostile: dict[str, Path]) -
     names = sorted(p.name for p in hostile["run"].glob("*.csv"))
     assert names == ["access_calibration.csv", "budget_curve.csv", "sites.csv"]
     for name in names:
-        assert live_formulas(_cells(hostile["run"] / name)) == [], name
+        assert live_formulas(csv_cells(hostile["run"] / name)) == [], name
     template = review_template((hostile["run"] / "map.html").read_text())
     assert live_formulas([c for row in _rows(template) for c in row]) == []
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import tempfile
-import urllib.parse
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -23,8 +21,8 @@ from hypothesis import strategies as st
 from netplan.cli.main import cli
 from netplan.io.vectors import read_decisions
 from netplan.testing import pixel_lonlat, write_scenario
+from tests.cli.test_no_injection import csv_cells, live_formulas, review_template
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SPECIAL = ["<", ">", "&", "=", '"', "'", ",", "\n", "`", "$", "\\", "</script>", "{{", "{%", "@"]
 #: candidate sites at the tiny region's villages and between them
 PIXELS = [(10, 10), (30, 45), (50, 15), (30, 30)]
@@ -85,14 +83,6 @@ def _scenario(folder: Path, names: dict[str, list[str]]) -> Path:
     return config
 
 
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(names=hostile_names())
 def test_hostile_names_come_out_as_text(names: dict[str, list[str]]) -> None:
@@ -111,15 +101,10 @@ def test_hostile_names_come_out_as_text(names: dict[str, list[str]]) -> None:
         tables = sorted(out.glob("*.csv"))
         assert {"sites.csv", "access_calibration.csv"} <= {p.name for p in tables}
         for path in tables:
-            with path.open(newline="", encoding="utf-8") as fh:
-                cells = [cell for row in csv.reader(fh) for cell in row]
-            live = [c for c in cells if c.startswith(FORMULA_STARTS) and not _is_number(c)]
-            assert live == [], path.name
+            assert live_formulas(csv_cells(path)) == [], path.name
 
         # the review template, filled in as a spreadsheet would, reads back the plan's ids
-        uri = re.search(r'href="data:text/csv;charset=utf-8,([^"]*)"', pages["map.html"])
-        assert uri is not None
-        rows = list(csv.reader(urllib.parse.unquote(uri.group(1)).splitlines(keepends=True)))
+        rows = list(csv.reader(review_template(pages["map.html"]).splitlines(keepends=True)))
         for row in rows[1:]:
             row[1] = "reject"
         review = Path(tmp) / "review.csv"
