@@ -21,6 +21,7 @@ from shapely.geometry import Point
 from netplan.cli.main import cli
 from netplan.io.outputs import write_gpkg
 from netplan.testing import write_scenario
+from tests.cli.test_safe_runs import _command as plan_command
 from tests.conftest import DEMO, ROOT
 
 NOTE = "note: the time limit stopped the solver in "
@@ -165,17 +166,7 @@ def _plan_demo(out: Path) -> float:
     """Plan the demo into ``out`` in a fresh process; the seconds it took."""
     began = time.perf_counter()
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "netplan.cli.main",
-            "-q",
-            "plan",
-            "-c",
-            str(DEMO),
-            "--out",
-            str(out),
-        ],
+        plan_command(DEMO, out),
         cwd=ROOT,
         capture_output=True,
         text=True,

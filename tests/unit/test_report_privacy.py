@@ -9,9 +9,9 @@ from pyproj import CRS
 
 from netplan.grid import Grid, make_grid
 from netplan.signal_reports import ReportEvidence, report_evidence
+from tests.unit.test_signal_reports import CELL_M, _layers
+from tests.unit.test_signal_reports import _evidence as evidence_on_layers
 
-K = 5
-CELL_M = 1000.0
 #: one published block (7 dark reports in block (1, 1)), the same in every case below
 PUBLISHED = [((1, 1), 7, True)]
 
@@ -25,23 +25,7 @@ def grid() -> Grid:
 def _evidence(grid: Grid, blocks: list[tuple[tuple[int, int], int, bool]]) -> ReportEvidence:
     """Reports at distinct points inside each block (row, col): ``n`` of them, all dark or
     all not; population 10 per cell, nothing covered, every cell in the region."""
-    xs, ys, darks = [], [], []
-    for (br, bc), n, dark in blocks:
-        i = np.arange(n)
-        xs.append(grid.x0 + bc * CELL_M + 137.3 + 83.1 * i)
-        ys.append(grid.y0 - br * CELL_M - 211.7 - 71.3 * i)
-        darks.append(np.full(n, dark))
-    return report_evidence(
-        np.concatenate(xs),
-        np.concatenate(ys),
-        np.concatenate(darks),
-        grid,
-        np.full(grid.shape, 10.0, dtype=np.float32),
-        np.zeros(grid.shape, dtype=bool),
-        np.zeros(grid.shape, dtype=np.int64),
-        k=K,
-        cell_m=CELL_M,
-    )
+    return evidence_on_layers(grid, blocks, *_layers(grid))
 
 
 #: four withheld reports each time, spread and labelled differently: what a reader of the
