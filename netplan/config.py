@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from netplan.errors import ConfigError
+from netplan.i18n import DEFAULT_LANGUAGE, Language
 from netplan.io.paths import file_problem
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ _PATH_KEYS: dict[str, tuple[str, ...]] = {
         "decisions",
         "signal_reports",
     ),
-    "output": ("dir",),
+    "output": ("dir", "lang"),
 }
 
 
@@ -325,6 +326,8 @@ class OutputConfig(_Strict):
     """Where results go; default ``outputs/<scenario name>`` beside the configs folder."""
 
     dir: Path | None = None
+    #: the language of the map, reports, reasons and CLI summary (``--lang`` overrides it)
+    lang: Language = DEFAULT_LANGUAGE
 
 
 class Scenario(_Strict):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from netplan.i18n import LANGUAGES
+
 config_option = click.option(
     "-c",
     "--config",
@@ -51,3 +53,18 @@ def time_stop_note(stages: Sequence[str]) -> str:
         "return another plan (raise solver.time_limit_s, or lower solver.node_limit, "
         "lp_iteration_limit or search_rounds, for a reproducible stop)"
     )
+
+
+lang_option = click.option(
+    "--lang",
+    "lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the map, reports and summary: en (default) or id (Bahasa Indonesia); "
+    "overrides output.lang.",
+)
+
+
+def lang_overrides(lang: str | None) -> dict[str, str]:
+    """Config overrides for ``--lang``."""
+    return {"output.lang": lang} if lang else {}

@@ -11,10 +11,13 @@ escapes, so no value can close the ``<script>`` that holds it.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
+
+from netplan.i18n import catalogue, texts
 
 #: characters a JavaScript template literal (backtick, ``$``, backslash) or a template
 #: engine (braces) would interpret, as HTML character references
@@ -37,16 +40,35 @@ def inert(value: Any) -> Markup:
     return Markup(str(escape(value)).translate(_LITERAL_REFERENCES))
 
 
-_ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.PackageLoader("netplan.report", "templates"),
-    autoescape=True,
-    finalize=inert,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+@cache
+def _environment(lang: str) -> jinja2.Environment:
+    """The templates of one language: labels through the message catalogue (``{{ _("...") }}``,
+    ``{% trans %}``), and numbers through the filters ``money``, ``people``, ``number``,
+    ``percent`` and ``km`` of :class:`~netplan.i18n.Texts`."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("netplan.report", "templates"),
+        autoescape=True,
+        finalize=inert,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    labels = texts(lang)
+    environment.install_gettext_translations(catalogue(labels.lang), newstyle=True)  # type: ignore[attr-defined]
+    environment.filters.update(
+        money=labels.money,
+        people=labels.people,
+        number=labels.number,
+        percent=labels.percent,
+        km=labels.km,
+    )
+    environment.globals["lang"] = labels.lang
+    return environment
 
 
-def render(template: str, **values: Any) -> Markup:
-    """Render ``netplan/report/templates/<template>``; every value in it is :func:`inert`."""
-    return Markup(_ENVIRONMENT.get_template(template).render(**values))
+def render(template: str, *, lang: str | None = None, **values: Any) -> Markup:
+    """Render ``netplan/report/templates/<template>`` in ``lang`` (English by default);
+    every value in it is :func:`inert`."""
+    environment = _environment(texts(lang).lang)
+    return Markup(environment.get_template(template).render(**values))
