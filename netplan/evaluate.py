@@ -3,8 +3,11 @@ of ``summary.json`` (DESIGN.md §4).
 
 Each newly covered cell is attributed to the chosen tower that serves it best, so per-site
 people add up exactly to the plan's total; WiFi reach likewise to the best hotspot, for cells
-left without mobile coverage. Site rows carry the site's own cost; backhaul costs sit on the
-links, so sites + hotspots + links add up to ``total_cost``.
+left without mobile coverage. Site rows carry the site's own cost (``total_cost``), the
+cost of the links feeding it (``backhaul_cost``) and both (``all_in_cost``): every link feeds
+one new site, so the all-in costs of sites and hotspots add up to ``total_cost``, as do
+sites + hotspots + links. Each row also carries everything its popup and its reason need
+(:mod:`netplan.reasons` writes the reason from the row alone, in either language).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import pandas as pd
 
 from netplan.demand import WEIGHTS, demand_weights
 from netplan.optimize.greedy import standalone_design, standalone_option_cost
-from netplan.pipeline import Analysis, PlanResult
+from netplan.pipeline import Analysis, Options, PlanResult
+from netplan.reasons import RUNNER_UP_RADIUS_KM, runner_up_text, site_reason
 from netplan.units import money
 
 SITE_COLUMNS = [
@@ -45,6 +49,24 @@ SITE_COLUMNS = [
     "blank_spot",
     "alternative",
     "reach_m",
+    # what the popup and the reason need (rendered again from plan.geojson alone)
+    "lon",
+    "lat",
+    "band_mhz",
+    "mast_height_m",
+    "eirp_dbm",
+    "ground_elevation_m",
+    "backhaul_capacity_mbps",
+    "relayed_via",
+    "horizon_years",
+    "blank_spot_people",
+    "blank_spot_village",
+    "plan_cost_per_person",
+    "runner_up",
+    "runner_up_km",
+    "runner_up_people",
+    "runner_up_cost",
+    "runner_up_cost_per_person",
 ]
 LINK_COLUMNS = ["id", "type", "length_km", "capex", "opex_per_year", "total_cost", "from", "to"]
 
@@ -59,6 +81,8 @@ class PlanTables:
     summary: dict[str, Any]
     backhaul: dict[str, Any]  #: joint design against per-site cheapest (for the manifest)
     villages: gpd.GeoDataFrame | None = None  #: signal per village, and how to reach the dark
+    #: the blank spots with what the plan leaves of them (:func:`blank_spots_after`)
+    blank_spots: gpd.GeoDataFrame | None = None
 
 
 def _pct(part: float, whole: float) -> float:
@@ -131,10 +155,18 @@ def population_figures(analysis: Analysis, covered_after: np.ndarray | None) -> 
         if covered_after is not None:
             village_after = villages.signal(covered_after)
             out["villages_with_signal_after"] = int(village_after.sum())
+    gaining = None
+    if village_after is not None and village_before is not None:
+        gaining = village_after & ~village_before
+    if covered_after is not None:
+        out["villages_gaining_signal"] = None if gaining is None else int(gaining.sum())
 
     households = by_region(weights.households, inside)
     unconnected = by_region(weights.unconnected_households, inside)
     urban = by_region(pop, inside & layers.urban)
+    village_region = (
+        _village_regions(analysis) if villages is not None else np.empty(0, dtype=np.int64)
+    )
     regions = []
     for i, name in enumerate(layers.regions["name"]):
         entry: dict[str, Any] = {
@@ -156,11 +188,15 @@ def population_figures(analysis: Analysis, covered_after: np.ndarray | None) -> 
             factor = float(layers.calibration["factor"].iat[i])
             entry["calibration_factor"] = round(factor, 4) if math.isfinite(factor) else None
         if villages is not None and village_before is not None:
-            mine = _village_regions(analysis) == i
+            mine = village_region == i
             entry["villages"] = int(mine.sum())
             entry["villages_with_signal_before"] = int((village_before & mine).sum())
             if village_after is not None:
                 entry["villages_with_signal_after"] = int((village_after & mine).sum())
+        if covered_after is not None:
+            entry["villages_gaining_signal"] = (
+                None if gaining is None else int((gaining & (village_region == i)).sum())
+            )
         regions.append(entry)
     out["regions"] = regions
     out["fairness"] = fairness_figures(reg_pop, reg_before, reg_after, list(layers.regions["name"]))
@@ -177,6 +213,7 @@ EXTENDED_KEYS = (
     "villages_total",
     "villages_with_signal_before",
     "villages_with_signal_after",
+    "villages_gaining_signal",
     "demand",
     "fairness",
 )
@@ -307,11 +344,24 @@ def gini(values: list[float] | np.ndarray) -> float:
     return float((2 * np.arange(1, n + 1) - n - 1) @ v / (n * v.sum()))
 
 
+#: the figures of ``summary["regions"]`` the regions layer carries (map, GeoPackage)
+REGION_LAYER_KEYS = (
+    "population",
+    "coverage_before_pct",
+    "coverage_after_pct",
+    "new_towers",
+    "new_wifi",
+    "spend",
+    "villages_gaining_signal",
+)
+
+
 def region_table(analysis: Analysis, figures: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     """Region polygons (grid CRS) with their figures from ``summary["regions"]``."""
     regions = analysis.layers.regions.copy()
-    for key in ("population", "coverage_before_pct", "coverage_after_pct"):
-        regions[key] = [f.get(key) for f in figures] if figures else np.nan
+    for key in REGION_LAYER_KEYS:
+        if any(key in f for f in figures) or (not figures and key == "population"):
+            regions[key] = [f.get(key) for f in figures] if figures else np.nan
     return regions
 
 
@@ -328,28 +378,30 @@ def _attribute(
     return c[first], o[first]
 
 
-def plan_tables(result: PlanResult) -> PlanTables:
-    """Sites, hotspots and links of a plan, with reasons and the summary."""
-    analysis, opts, sol = result.analysis, result.options, result.solution
-    scenario, blank = analysis.scenario, analysis.blank
-    currency = scenario.currency
-    horizon = scenario.planning.horizon_years
-    table = opts.table
-    sel = sol.selected
-    is_wifi = (table["kind"] == "wifi").to_numpy()
-    pop = blank.population
+@dataclass(frozen=True)
+class _Served:
+    """Whom the chosen options serve, per option (index of ``options.table``)."""
 
-    chosen_entry = sel[opts.option]
+    people: np.ndarray  #: newly covered (towers, best server) or reached (WiFi)
+    only_here: np.ndarray  #: newly covered people no other chosen tower serves
+    main_spot: pd.Series  #: option → row of ``blank.areas`` holding most of its people
+    servers: np.ndarray  #: per blank cell, how many chosen towers serve it
+
+
+def _served(result: PlanResult) -> _Served:
+    """Attribute each newly covered cell to its best chosen tower, and each cell left
+    without mobile coverage to its best chosen hotspot."""
+    opts, blank = result.options, result.analysis.blank
+    pop = blank.population
+    n_opt = len(opts.table)
+    is_wifi = (opts.table["kind"] == "wifi").to_numpy()
+    chosen_entry = result.solution.selected[opts.option]
     tower_e = chosen_entry & ~is_wifi[opts.option]
     t_cells, t_best = _attribute(opts.cell[tower_e], opts.option[tower_e], opts.strength[tower_e])
-    n_opt = len(table)
     people = np.bincount(t_best, weights=pop[t_cells], minlength=n_opt)
     servers = np.bincount(opts.cell[tower_e], minlength=blank.cells.size)
-    only_here_e = tower_e & (servers[opts.cell] == 1)
-    only_here = np.bincount(
-        opts.option[only_here_e], weights=pop[opts.cell[only_here_e]], minlength=n_opt
-    )
-    # the blank spot holding most of each site's newly covered people
+    only_e = tower_e & (servers[opts.cell] == 1)
+    only_here = np.bincount(opts.option[only_e], weights=pop[opts.cell[only_e]], minlength=n_opt)
     spot_people = pd.DataFrame({"opt": t_best, "spot": blank.label[t_cells], "p": pop[t_cells]})
     spot_people = spot_people[spot_people["spot"] >= 0]
     main_spot = (
@@ -360,78 +412,183 @@ def plan_tables(result: PlanResult) -> PlanTables:
         .drop_duplicates("opt")
         .set_index("opt")["spot"]
     )
-
     covered_now = np.zeros(blank.cells.size, dtype=bool)
     covered_now[t_cells] = True
     wifi_e = chosen_entry & is_wifi[opts.option] & ~covered_now[opts.cell]
     w_cells, w_best = _attribute(opts.cell[wifi_e], opts.option[wifi_e], opts.strength[wifi_e])
     people = people + np.bincount(w_best, weights=pop[w_cells], minlength=n_opt)
+    return _Served(people, only_here, main_spot, servers)
 
-    rows = table.iloc[np.flatnonzero(sel)].copy()
+
+def plan_tables(result: PlanResult) -> PlanTables:
+    """Sites, hotspots and links of a plan, with reasons, the summary and the blank spots
+    as they stand after the plan.
+
+    Costs add up: a site's ``total_cost`` is its own equipment over the horizon,
+    ``backhaul_cost`` the links that feed it (every link feeds exactly one new site, its
+    ``to``, so a relay hop is paid by the site it feeds), ``all_in_cost`` both, and the
+    sum of ``all_in_cost`` over sites and hotspots is the summary's ``total_cost``. Money
+    is in whole currency units, people to 0.1, kilometres to 0.01. Reasons are written in
+    the scenario's ``output.lang``.
+    """
+    analysis = result.analysis
+    scenario = analysis.scenario
+    served = _served(result)
+    rows = result.options.table.iloc[np.flatnonzero(result.solution.selected)].copy()
     idx = rows.index.to_numpy()
-    rows["people_newly_covered"] = np.round(people[idx], 1)
-    rows["people_only_here"] = np.round(only_here[idx], 1)
+    rows["people_newly_covered"] = np.round(served.people[idx], 1)
+    rows["people_only_here"] = np.round(served.only_here[idx], 1)
     links, feeds = _design_links(result)
-    group = opts.group[idx]
-    for col in ("backhaul", "backhaul_to", "backhaul_km", "backhaul_cost", "backhaul_terrain"):
-        rows[col] = [feeds[g][col] if g in feeds else None for g in group]
-    rows["relays_to"] = [", ".join(feeds[g]["relays_to"]) if g in feeds else "" for g in group]
-    rows["backhaul_cost"] = rows["backhaul_cost"].astype(float).fillna(0.0)
-    rows["all_in_cost"] = rows["total_cost"] + rows["backhaul_cost"]
-    rows["cost_per_person"] = [
-        round(c / p) if p > 0 else None
-        for c, p in zip(rows["all_in_cost"], rows["people_newly_covered"], strict=True)
-    ]
-    areas = blank.areas
-    spot_ids = [areas["id"].iat[int(main_spot[j])] if j in main_spot.index else "" for j in idx]
-    rows["blank_spot"] = spot_ids
-    rows["region"] = [_region_name(analysis, geom.x, geom.y) for geom in rows.geometry]
-    avg = sol.cost / sol.covered if sol.covered > 0 else math.nan
-    rows["alternative"] = [_alternative(result, int(j), currency) for j in idx]
-    rows["reach_m"] = [
-        scenario.technologies[t].radius_m if k == "wifi" else None
-        for t, k in zip(rows["technology"], rows["kind"], strict=True)
-    ]
-    rows["reason"] = [
-        _reason(r, areas, currency=currency, horizon=horizon, average=avg)
-        + (f" {r['alternative']}" if r["alternative"] else "")
-        for r in rows.to_dict("records")
-    ]
-    rows["backhaul_km"] = rows["backhaul_km"].astype(float).round(2)
-    sites = _site_frame(rows[rows["kind"] == "tower"], analysis)
-    hotspots = _site_frame(rows[rows["kind"] == "wifi"], analysis)
+    horizon = scenario.planning.horizon_years
+    rows = _with_feeds(rows, feeds, result.options.group[idx], horizon)
+    terminal = dict(zip(rows["id"], rows["backhaul_capacity_mbps"], strict=True))
+    vsat = (links["type"] == "satellite").to_numpy()
+    links.loc[vsat, "capacity_mbps"] = links.loc[vsat, "to"].map(terminal).to_numpy(dtype=float)
+    rows = _with_blank_spots(rows, analysis.blank.areas, served.main_spot)
+    rows = _with_site_facts(rows, analysis)
+    rows = _with_runner_ups(rows, result, served)
+    summary = _plan_summary(result, rows, links)
+    rows["plan_cost_per_person"] = summary["cost_per_new_person"]
+    rows = _with_reasons(rows, scenario.currency, scenario.output.lang)
+    return PlanTables(
+        sites=_site_frame(rows[rows["kind"] == "tower"], analysis),
+        hotspots=_site_frame(rows[rows["kind"] == "wifi"], analysis),
+        links=links,
+        summary=summary,
+        backhaul=backhaul_comparison(result),
+        villages=village_table(result),
+        blank_spots=blank_spots_after(analysis, result.coverage_after.covered),
+    )
 
-    covered_after = result.coverage_after.covered
-    figures = population_figures(analysis, covered_after)
-    capex = float(sites["capex"].sum() + hotspots["capex"].sum() + links["capex"].sum())
-    opex = float(
-        sites["opex_per_year"].sum()
-        + hotspots["opex_per_year"].sum()
-        + links["opex_per_year"].sum()
+
+def _with_feeds(
+    rows: pd.DataFrame, feeds: dict[int, dict[str, Any]], group: np.ndarray, horizon: int
+) -> pd.DataFrame:
+    """Each row's feed (from :func:`_design_links`) and its money in whole units."""
+    for col in ("backhaul", "backhaul_to", "backhaul_km", "relayed_via"):
+        rows[col] = [feeds[g][col] if g in feeds else None for g in group]
+    rows["backhaul_capacity_mbps"] = [
+        feeds[g]["capacity_mbps"] if g in feeds else math.nan for g in group
+    ]
+    # a VSAT terminal is provisioned for what the site needs (its share of the satellite
+    # capacity the plan may use)
+    satellite = (rows["backhaul"] == "satellite").to_numpy()
+    rows.loc[satellite, "backhaul_capacity_mbps"] = rows.loc[satellite, "bandwidth_mbps"]
+    rows["backhaul_cost"] = [feeds[g]["backhaul_cost"] if g in feeds else 0.0 for g in group]
+    rows["relays_to"] = [", ".join(feeds[g]["relays_to"]) if g in feeds else "" for g in group]
+    rows["backhaul_km"] = rows["backhaul_km"].astype(float).round(2)
+    rows["backhaul_capacity_mbps"] = rows["backhaul_capacity_mbps"].astype(float)
+    _round_money(rows, horizon)
+    rows["all_in_cost"] = rows["total_cost"] + rows["backhaul_cost"].astype(float)
+    people = rows["people_newly_covered"].to_numpy(dtype=float)
+    rows["cost_per_person"] = np.where(
+        people > 0, np.round(rows["all_in_cost"] / np.where(people > 0, people, 1.0)), np.nan
     )
-    total = float(
-        sites["total_cost"].sum() + hotspots["total_cost"].sum() + links["total_cost"].sum()
+    return rows
+
+
+def _round_money(frame: pd.DataFrame, horizon: int | None = None) -> None:
+    """Capex and opex in whole units, and the total over the horizon recomputed from them
+    (so ``total_cost = capex + horizon × opex_per_year`` holds exactly)."""
+    capex = np.round(frame["capex"].to_numpy(dtype=float))
+    opex = np.round(frame["opex_per_year"].to_numpy(dtype=float))
+    frame["capex"], frame["opex_per_year"] = capex, opex
+    if horizon is None:
+        frame["total_cost"] = np.round(frame["total_cost"].to_numpy(dtype=float))
+    else:
+        frame["total_cost"] = capex + horizon * opex
+    if "backhaul_cost" in frame:
+        frame["backhaul_cost"] = np.round(frame["backhaul_cost"].to_numpy(dtype=float))
+
+
+def _with_blank_spots(
+    rows: pd.DataFrame, areas: gpd.GeoDataFrame, main_spot: pd.Series
+) -> pd.DataFrame:
+    """The blank spot holding most of each site's newly covered people: its id, people and
+    nearest village."""
+    spot = [int(main_spot[j]) if j in main_spot.index else -1 for j in rows.index]
+    rows["blank_spot"] = [areas["id"].iat[s] if s >= 0 else "" for s in spot]
+    rows["blank_spot_people"] = [
+        round(float(areas["population"].iat[s]), 1) if s >= 0 else math.nan for s in spot
+    ]
+    villages = areas.get("nearest_village")
+    rows["blank_spot_village"] = [
+        str(villages.iat[s]) if villages is not None and s >= 0 else None for s in spot
+    ]
+    return rows
+
+
+def _with_site_facts(rows: pd.DataFrame, analysis: Analysis) -> pd.DataFrame:
+    """What an engineer reads off a site: lon/lat, region, band, mast, EIRP, ground."""
+    scenario, layers = analysis.scenario, analysis.layers
+    tech = [scenario.technologies[t] for t in rows["technology"]]
+    towers = (rows["kind"] == "tower").to_numpy()
+    lonlat = gpd.GeoSeries(rows.geometry.to_numpy(), crs=layers.grid.crs).to_crs("EPSG:4326")
+    rows["lon"] = np.round(lonlat.x.to_numpy(), 6)
+    rows["lat"] = np.round(lonlat.y.to_numpy(), 6)
+    xs, ys = rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()
+    flat = layers.grid.flat_index(xs, ys)
+    region = np.where(flat >= 0, layers.region.ravel()[np.maximum(flat, 0)], -1)
+    rows["region_index"] = region
+    names = layers.regions["name"].astype(str).to_numpy()
+    rows["region"] = [str(names[i]) if i >= 0 else "" for i in region]
+    rows["band_mhz"] = [_float_or_nan(t.frequency_mhz) for t in tech]
+    rows["mast_height_m"] = np.where(
+        towers, rows["mast_m"].to_numpy(dtype=float), [_float_or_nan(t.height_m) for t in tech]
     )
+    terrain = scenario.coverage.model == "terrain"
+    rows["eirp_dbm"] = [
+        _float_or_nan(t.eirp_dbm) if terrain and t.kind == "tower" else math.nan for t in tech
+    ]
+    rows["ground_elevation_m"] = _ground_elevation(layers.elevation, flat)
+    rows["horizon_years"] = scenario.planning.horizon_years
+    rows["reach_m"] = [t.radius_m if t.kind == "wifi" else None for t in tech]
+    return rows
+
+
+def _float_or_nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _ground_elevation(dem: np.ndarray | None, flat: np.ndarray) -> np.ndarray:
+    """The DEM at each site's cell, to 0.1 m (NaN without a DEM or off it)."""
+    if dem is None:
+        return np.full(flat.size, np.nan)
+    values = dem.ravel()[np.maximum(flat, 0)].astype(float)
+    return np.round(np.where(flat >= 0, values, np.nan), 1)
+
+
+def _plan_summary(
+    result: PlanResult, rows: pd.DataFrame, links: gpd.GeoDataFrame
+) -> dict[str, Any]:
+    """The ``summary.json`` of a plan (DESIGN.md §4, then the extensions)."""
+    analysis, sol = result.analysis, result.solution
+    scenario = analysis.scenario
+    figures = population_figures(analysis, result.coverage_after.covered)
+    towers, wifi = rows[rows["kind"] == "tower"], rows[rows["kind"] == "wifi"]
+    capex = float(rows["capex"].sum() + links["capex"].sum())
+    opex = float(rows["opex_per_year"].sum() + links["opex_per_year"].sum())
+    total = float(rows["total_cost"].sum() + links["total_cost"].sum())
     newly = round(
         float(figures["population_covered_after"] - figures["population_covered_before"]), 1
     )
     summary: dict[str, Any] = {
         "scenario": scenario.name,
-        "currency": currency,
+        "currency": scenario.currency,
         "budget": scenario.objective.budget,
         "total_cost": total,
         "capex": capex,
         "opex_per_year": opex,
-        "horizon_years": horizon,
+        "horizon_years": scenario.planning.horizon_years,
         "population_total": figures["population_total"],
         "population_covered_before": figures["population_covered_before"],
         "population_covered_after": figures["population_covered_after"],
         "population_newly_covered": newly,
         "coverage_before_pct": figures["coverage_before_pct"],
         "coverage_after_pct": figures["coverage_after_pct"],
-        "population_wifi_reach": round(float(hotspots["people_newly_covered"].sum()), 1),
-        "new_towers": len(sites),
-        "new_wifi": len(hotspots),
+        "population_wifi_reach": round(float(wifi["people_newly_covered"].sum()), 1),
+        "new_towers": len(towers),
+        "new_wifi": len(wifi),
         "fiber_km": round(float(links.loc[links["type"] == "fiber", "length_km"].sum()), 2),
         "microwave_links": int((links["type"] == "microwave").sum()),
         "satellite_links": int((links["type"] == "satellite").sum()),
@@ -443,21 +600,74 @@ def plan_tables(result: PlanResult) -> PlanTables:
             "gap": round(sol.gap, 6),
             "seconds": round(sol.seconds, 3),
         },
-        "regions": figures["regions"],
+        "regions": _with_region_plans(figures["regions"], rows),
     }
     summary.update(extended_figures(analysis, figures))
-    return PlanTables(
-        sites=sites,
-        hotspots=hotspots,
-        links=links,
-        summary=summary,
-        backhaul=backhaul_comparison(result),
-        villages=village_table(result),
+    return summary
+
+
+def _with_region_plans(regions: list[dict[str, Any]], rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per region: the new towers and hotspots located in it and their all-in spend.
+
+    Every backhaul link feeds exactly one new site (its ``to``; a relay hop is paid by the
+    site it feeds, a shared trench's later spans by the sites downstream), so a region's
+    spend is the equipment and feed of the sites that stand in it; the regions add up to
+    the plan's total cost less the sites standing outside every region (none when the
+    candidates lie inside the boundaries).
+    """
+    where = rows["region_index"].to_numpy()
+    kind = rows["kind"].to_numpy()
+    cost = rows["all_in_cost"].to_numpy(dtype=float)
+    for i, region in enumerate(regions):
+        mine = where == i
+        region["new_towers"] = int((mine & (kind == "tower")).sum())
+        region["new_wifi"] = int((mine & (kind == "wifi")).sum())
+        region["spend"] = round(float(cost[mine].sum()))
+    return regions
+
+
+def blank_spots_after(analysis: Analysis, covered_after: np.ndarray) -> gpd.GeoDataFrame:
+    """The blank spots (a copy of ``analysis.blank.areas``) with what a plan leaves of them.
+
+    Adds ``people_covered_after`` and ``people_still_dark`` (to 0.1) and ``status``:
+    ``closed`` when at least 99% of the spot's people are in mobile coverage after the
+    plan, ``dark`` when under 1% are, ``partly_closed`` in between. People reached only by
+    a public-WiFi hotspot stay dark here, as in the summary.
+    """
+    blank = analysis.blank
+    areas = blank.areas.copy()
+    n = len(areas)
+    in_area = blank.label >= 0
+    lit = in_area & covered_after.ravel()[blank.cells]
+    pop = blank.population.astype(np.float64)
+    people = np.bincount(blank.label[in_area], weights=pop[in_area], minlength=n).astype(float)
+    covered = np.bincount(blank.label[lit], weights=pop[lit], minlength=n).astype(float)
+    share = np.divide(covered, people, out=np.zeros(n), where=people > 0)
+    areas["population"] = np.round(areas["population"].to_numpy(dtype=float), 1)
+    areas["people_covered_after"] = np.round(covered, 1)
+    areas["people_still_dark"] = np.round(np.maximum(people - covered, 0.0), 1)
+    areas["status"] = np.select(
+        [share >= CLOSED_SHARE, share < DARK_SHARE], ["closed", "dark"], "partly_closed"
     )
+    return areas
+
+
+#: a blank spot is closed from this share of its people covered, dark below the other
+CLOSED_SHARE, DARK_SHARE = 0.99, 0.01
+
+
+def _with_reasons(rows: pd.DataFrame, currency: str, lang: str) -> pd.DataFrame:
+    """The reason and the runner-up text of every row, in ``lang``."""
+    records = rows.drop(columns="geometry").to_dict("records")
+    rows["alternative"] = [runner_up_text(r, currency=currency, lang=lang) for r in records]
+    rows["reason"] = [site_reason(r, currency=currency, lang=lang) for r in records]
+    return rows
 
 
 def _design_links(result: PlanResult) -> tuple[gpd.GeoDataFrame, dict[int, dict[str, Any]]]:
-    """The chosen links (plus one satellite row per satellite site) and each site's feed."""
+    """The chosen links (plus one satellite row per satellite site), money in whole units,
+    and each site's feed: the link(s) whose ``to`` it is (keyed by row of ``options.sites``).
+    """
     opts, design = result.options, result.solution.design
     crs = result.analysis.layers.grid.crs
     sites = opts.sites
@@ -487,28 +697,38 @@ def _design_links(result: PlanResult) -> tuple[gpd.GeoDataFrame, dict[int, dict[
     links = pd.concat([chosen, satellite], ignore_index=True)
     links = links.sort_values(["to", "type"], kind="stable").reset_index(drop=True)
     links.insert(0, "id", [f"L{i + 1:04d}" for i in range(len(links))])
-    index_of = {str(site_id): g for g, site_id in enumerate(sites["id"])}
-    feeds: dict[int, dict[str, Any]] = {}
-    records = links.drop(columns="geometry").to_dict("records")
-    for link in records:
-        feeds[index_of[str(link["to"])]] = {
-            "backhaul": link["type"],
-            "backhaul_to": link["from"],
-            "backhaul_km": link["length_km"],
-            "backhaul_cost": link["total_cost"],
-            "backhaul_terrain": link["terrain"],
-            "relays_to": [],
-        }
-    for link in records:
-        tail = index_of.get(str(link["from"]))
-        if tail is not None:
-            feeds[tail]["relays_to"].append(str(link["to"]))
+    _round_money(links, horizon)
     out = gpd.GeoDataFrame(
         links[[*LINK_COLUMNS, "terrain", "capacity_mbps"]],
         geometry=links.geometry.to_numpy(),
         crs=crs,
     )
-    return out, feeds
+    return out, _feeds(links.drop(columns="geometry").to_dict("records"), sites)
+
+
+def _feeds(links: list[dict[str, Any]], sites: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    """Each fed site's backhaul: its link's type, far end, length, capacity and the cost of
+    every link feeding it; ``relayed_via`` when the far end is another new site, and the
+    new sites it relays to."""
+    index_of = {str(site_id): g for g, site_id in enumerate(sites["id"])}
+    feeds: dict[int, dict[str, Any]] = {}
+    for link in links:
+        head = index_of[str(link["to"])]
+        relayed = str(link["from"]) in index_of
+        feed = feeds.setdefault(head, {"backhaul_cost": 0.0, "relays_to": []})
+        feed["backhaul_cost"] += float(link["total_cost"])
+        feed.update(
+            backhaul=link["type"],
+            backhaul_to=link["from"],
+            backhaul_km=link["length_km"],
+            capacity_mbps=link["capacity_mbps"],
+            relayed_via=str(link["from"]) if relayed else None,
+        )
+    for link in links:
+        tail = index_of.get(str(link["from"]))
+        if tail is not None:
+            feeds[tail]["relays_to"].append(str(link["to"]))
+    return feeds
 
 
 def backhaul_comparison(result: PlanResult) -> dict[str, Any]:
@@ -534,60 +754,87 @@ def backhaul_comparison(result: PlanResult) -> dict[str, Any]:
 
 
 #: how far from a chosen site an unchosen candidate counts as an alternative to it
-ALTERNATIVE_RADIUS_M = 10_000.0
 
 
-def _alternative(result: PlanResult, j: int, currency: str) -> str:
-    """The best unchosen candidate near chosen option ``j``, and why it lost.
+#: how far from a chosen site an unchosen candidate counts as its runner-up
+ALTERNATIVE_RADIUS_M = 1000.0 * RUNNER_UP_RADIUS_KM
+
+#: the runner-up fields of a site row, and their values when it has none
+_NO_RUNNER_UP: dict[str, Any] = {
+    "runner_up": None,
+    "runner_up_km": math.nan,
+    "runner_up_people": math.nan,
+    "runner_up_cost": math.nan,
+    "runner_up_cost_per_person": math.nan,
+}
+
+
+def _with_runner_ups(rows: pd.DataFrame, result: PlanResult, served: _Served) -> pd.DataFrame:
+    """Each tower's runner-up (:func:`_runner_up`) as columns; none for hotspots."""
+    own = standalone_option_cost(result.problem)
+    cells = _cells_by_option(result.options)
+    found = [
+        _runner_up(result, int(j), own=own, cells=cells, served=served)
+        if kind == "tower"
+        else _NO_RUNNER_UP
+        for j, kind in zip(rows.index, rows["kind"], strict=True)
+    ]
+    for key in _NO_RUNNER_UP:
+        rows[key] = [f[key] for f in found]
+    return rows
+
+
+def _cells_by_option(opts: Options) -> list[np.ndarray]:
+    """The blank cells (indices into ``blank.cells``) each option serves."""
+    order = np.argsort(opts.option, kind="stable")
+    bounds = np.searchsorted(opts.option[order], np.arange(1, len(opts.table)))
+    return np.split(opts.cell[order], bounds)
+
+
+def _runner_up(
+    result: PlanResult, j: int, *, own: np.ndarray, cells: list[np.ndarray], served: _Served
+) -> dict[str, Any]:
+    """The best unchosen candidate near chosen tower ``j``, in its place.
 
     Each unchosen tower candidate within :data:`ALTERNATIVE_RADIUS_M` is swapped in for
-    ``j`` (everything else kept): the one keeping the most people covered is reported with
-    what the swap would change in people and in cost (equipment + its cheapest own feed).
+    ``j`` (everything else kept); the one keeping the most of the objective covered (then
+    the cheapest) is the runner-up. Its people are those ``j`` is credited with, changed by
+    what the swap loses and gains; its cost is its equipment plus its cheapest own feed.
     """
     opts, problem, sol = result.options, result.problem, result.solution
     table = opts.table
-    if table["kind"].iat[j] != "tower":
-        return ""
-    chosen_groups = set(problem.group[sol.selected].tolist())
-    here = table.geometry.iat[j]
-    dist = table.geometry.distance(here).to_numpy()
+    dist = table.geometry.distance(table.geometry.iat[j]).to_numpy()
+    chosen_groups = problem.group[sol.selected]
     near = np.flatnonzero(
         (dist <= ALTERNATIVE_RADIUS_M)
         & (table["kind"] == "tower").to_numpy()
-        & ~np.isin(problem.group, list(chosen_groups))
+        & ~np.isin(problem.group, chosen_groups)
     )
     if near.size == 0:
-        return "No other candidate site lies within 10 km."
-    own = standalone_option_cost(problem)
-    base, _ = problem.value(sol.selected)
-    best = None
+        return _NO_RUNNER_UP
+    best: tuple[tuple[float, float], int] | None = None
     for a in near.tolist():
         trial = sol.selected.copy()
-        trial[j] = False
-        trial[a] = True
-        covered, _ = problem.value(trial)
-        key = (covered, -own[a])
+        trial[j], trial[a] = False, True
+        key = (problem.value(trial)[0], -own[a])
         if best is None or key > best[0]:
-            best = (key, a, covered)
+            best = (key, a)
     assert best is not None
-    _, a, covered = best
-    name = str(table["id"].iat[a])
-    people = base - covered
-    extra = own[a] - own[j]
-    if abs(extra) < 1.0:
-        cost = "at the same cost"
-    else:
-        cost = f"{money(abs(extra), currency)} {'more' if extra > 0 else 'less'}"
-    if people > 0.5:
-        why = f"would cover {people:,.0f} fewer people ({cost})"
-    elif extra > 0:
-        why = f"would cover as many people or more but costs {cost}"
-    else:
-        why = (
-            f"would cover as many people for {cost}, but the joint backhaul design (shared "
-            "links, satellite capacity) favoured this site"
-        )
-    return f"Best alternative: {name}, {dist[a] / 1000:.1f} km away, {why}."
+    a = best[1]
+    pop, servers = result.analysis.blank.population, served.servers
+    theirs = cells[a]
+    kept = (servers[theirs] == 0) | ((servers[theirs] == 1) & np.isin(theirs, cells[j]))
+    people = round(float(served.people[j] - served.only_here[j] + pop[theirs[kept]].sum()), 1)
+    cost = float(own[a]) if math.isfinite(own[a]) else math.nan
+    return {
+        "runner_up": str(table["id"].iat[a]),
+        "runner_up_km": round(float(dist[a]) / 1000.0, 2),
+        "runner_up_people": people,
+        "runner_up_cost": round(cost) if math.isfinite(cost) else math.nan,
+        "runner_up_cost_per_person": round(cost / people)
+        if people > 0 and math.isfinite(cost)
+        else math.nan,
+    }
 
 
 def village_table(result: PlanResult) -> gpd.GeoDataFrame | None:
@@ -650,59 +897,6 @@ def village_table(result: PlanResult) -> gpd.GeoDataFrame | None:
         },
         geometry=table.geometry.to_numpy(),
         crs=table.crs,
-    )
-
-
-def _region_name(analysis: Analysis, x: float, y: float) -> str:
-    flat = int(analysis.layers.grid.flat_index(np.array([x]), np.array([y]))[0])
-    i = int(analysis.layers.region.ravel()[flat]) if flat >= 0 else -1
-    return str(analysis.layers.regions["name"].iat[i]) if i >= 0 else ""
-
-
-def _backhaul_text(r: dict[str, Any], currency: str) -> str:
-    kind = r["backhaul"]
-    cost = money(float(r["backhaul_cost"] or 0.0), currency)
-    relays = f"; it relays to {r['relays_to']}" if r.get("relays_to") else ""
-    if kind == "fiber":
-        return (
-            f"fiber route {r['backhaul_km']:.1f} km ({r['backhaul_terrain']}) from "
-            f"{r['backhaul_to']} ({cost}){relays}"
-        )
-    if kind == "microwave":
-        return f"microwave hop {r['backhaul_km']:.1f} km from {r['backhaul_to']} ({cost}){relays}"
-    if kind == "satellite":
-        return f"satellite (VSAT) ({cost}); no terrestrial link was cheaper"
-    return "none modelled"
-
-
-def _reason(
-    r: dict[str, Any], areas: gpd.GeoDataFrame, *, currency: str, horizon: int, average: float
-) -> str:
-    people = r["people_newly_covered"]
-    cost = money(r["all_in_cost"], currency)
-    per = f"{money(r['cost_per_person'], currency)} per person" if r["cost_per_person"] else "n/a"
-    if r["kind"] == "wifi":
-        return (
-            f"Public WiFi at {r['name']}: reaches {people:,.0f} people left without mobile signal "
-            f"by this plan. Backhaul: {_backhaul_text(r, currency)}. Cost {cost} over {horizon} "
-            f"years ({per})."
-        )
-    where = ""
-    if r["blank_spot"]:
-        area = areas.loc[areas["id"] == r["blank_spot"]].iloc[0]
-        near = f" near {area['nearest_village']}" if "nearest_village" in area else ""
-        where = (
-            f", most of them in blank spot {r['blank_spot']}{near} "
-            f"({area['population']:,.0f} people live there)"
-        )
-    compare = (
-        f"; plan average {money(average, currency)} per person" if math.isfinite(average) else ""
-    )
-    return (
-        f"Newly covers {people:,.0f} people that no existing site reaches{where}; "
-        f"{r['people_only_here']:,.0f} of them are served by no other new site. "
-        f"Backhaul: {_backhaul_text(r, currency)}. Cost {cost} over {horizon} years "
-        f"({per}{compare})."
     )
 
 
