@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import rasterio
+from affine import Affine
+from pyproj import CRS
 from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError, WindowError
 from rasterio.io import MemoryFile
@@ -230,8 +232,20 @@ def read_elevation(path: Path, grid: Grid) -> np.ndarray:
     return out
 
 
-def write_cog(path: Path, data: np.ndarray, grid: Grid, *, nodata: float | int | None) -> None:
-    """Write a single-band Cloud-Optimised GeoTIFF on the grid."""
+def write_cog(
+    path: Path,
+    data: np.ndarray,
+    grid: Grid,
+    *,
+    nodata: float | int | None,
+    description: str | None = None,
+    units: str | None = None,
+    tags: dict[str, str] | None = None,
+    colormap: dict[int, tuple[int, int, int, int]] | None = None,
+) -> None:
+    """Write a single-band Cloud-Optimised GeoTIFF on the grid, with the band's description,
+    units and tags (what QGIS and ``gdalinfo`` show) and, for a class raster, a colour table.
+    Overviews take the nearest cell, so a class or a nodata value is never blended."""
     profile = {
         "driver": "GTiff",
         "width": grid.width,
@@ -245,5 +259,134 @@ def write_cog(path: Path, data: np.ndarray, grid: Grid, *, nodata: float | int |
     with MemoryFile() as mem:
         with mem.open(**profile) as tmp:
             tmp.write(data, 1)
+            if description:
+                tmp.set_band_description(1, description)
+            if units:
+                tmp.units = (units,)
+            if tags:
+                tmp.update_tags(**tags)
+            if colormap:
+                tmp.write_colormap(1, colormap)
         with mem.open() as tmp:
-            rio_copy(tmp, str(path), driver="COG", compress="DEFLATE", blocksize=512)
+            rio_copy(
+                tmp,
+                str(path),
+                driver="COG",
+                compress="DEFLATE",
+                predictor="YES",
+                blocksize=512,
+                overview_resampling="NEAREST",
+            )
+
+
+# --- coverage rasters ------------------------------------------------------------------------
+
+#: radius model (uint8): 1 covered, 0 inside the region without signal, this value outside
+#: the region (the raster's nodata)
+MASK_NODATA = 255
+#: terrain model (float32): best-server signal in dBm where a site gives usable signal, NaN
+#: inside the region without usable signal, this value outside the region (the nodata)
+SIGNAL_OUTSIDE = -9999.0
+#: the dataset tag that says which of the two a coverage raster is
+COVERAGE_TAG = "NETPLAN_COVERAGE"
+#: colours of the mask's classes (QGIS opens the mask with them): covered, no signal
+MASK_COLOURS = {1: (51, 160, 44, 255), 0: (217, 217, 217, 255)}
+_AGAIN = "run netplan plan (or analyze) again to rewrite the run folder"
+
+
+def coverage_raster(
+    covered: np.ndarray, strength: np.ndarray, region: np.ndarray, *, signal: bool
+) -> tuple[np.ndarray, float | int]:
+    """The coverage raster of a run and its nodata value, outside the region told apart from
+    inside it without signal.
+
+    With ``signal`` (terrain model): float32 best-server signal in dBm (to 0.1 dB) where a
+    site gives usable signal, NaN inside the region without it, :data:`SIGNAL_OUTSIDE`
+    outside the region. Otherwise a uint8 mask: 1 covered, 0 not, :data:`MASK_NODATA`
+    outside.
+    """
+    outside = region < 0
+    if signal:
+        dbm = np.where(covered, np.round(strength, 1), np.nan).astype(np.float32)
+        dbm[outside] = SIGNAL_OUTSIDE
+        return dbm, SIGNAL_OUTSIDE
+    mask = covered.astype(np.uint8)
+    mask[outside] = MASK_NODATA
+    return mask, MASK_NODATA
+
+
+def write_coverage(
+    path: Path, raster: tuple[np.ndarray, float | int], grid: Grid, *, when: str
+) -> None:
+    """Write a coverage raster from :func:`coverage_raster` as a COG that says what its
+    values mean (band description, units, tags; the mask with a colour table). ``when``
+    names the moment in the description: ``before the plan`` or ``after the plan``."""
+    data, nodata = raster
+    if np.issubdtype(data.dtype, np.floating):
+        description = (
+            f"best-server signal {when} (dBm); NaN: no usable signal; "
+            f"{SIGNAL_OUTSIDE:g}: outside the region"
+        )
+        values = {"NO_SIGNAL": "nan", "OUTSIDE": f"{SIGNAL_OUTSIDE:g}"}
+        write_cog(
+            path,
+            data,
+            grid,
+            nodata=nodata,
+            description=description,
+            units="dBm",
+            tags={COVERAGE_TAG: "signal_dbm", **values},
+        )
+        return
+    description = (
+        f"mobile coverage {when}: 1 covered, 0 no signal, {MASK_NODATA}: outside the region"
+    )
+    write_cog(
+        path,
+        data,
+        grid,
+        nodata=nodata,
+        description=description,
+        tags={COVERAGE_TAG: "mask", "NO_SIGNAL": "0", "OUTSIDE": str(MASK_NODATA)},
+        colormap=MASK_COLOURS,
+    )
+
+
+class CoverageGrid(NamedTuple):
+    """A coverage raster read back: where there is usable signal, where the region is."""
+
+    covered: np.ndarray  #: bool, True where a site gives usable signal (inside the region)
+    in_region: np.ndarray  #: bool, True inside the region
+    signal_dbm: np.ndarray | None  #: best-server dBm, NaN without; None for a mask
+    transform: Affine
+    crs: CRS
+
+
+def read_coverage(path: Path) -> CoverageGrid:
+    """A coverage raster written by :func:`write_coverage` (or by an older netplan, whose
+    signal rasters did not mark the region: all of the grid is then taken as inside).
+
+    Raises
+    ------
+    InputError
+        When the file is missing or damaged, naming it.
+    """
+    problem = file_problem(path)
+    if problem is not None:
+        raise InputError(f"{path}: coverage raster {problem}; {_AGAIN}")
+    try:
+        with rasterio.open(path) as src:
+            values = src.read(1)
+            nodata, transform = src.nodata, src.transform
+            crs = CRS.from_user_input(src.crs)
+    except RasterioError as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{path}: damaged coverage raster ({detail}); {_AGAIN}") from exc
+    if not np.issubdtype(values.dtype, np.floating):
+        in_region = values != nodata if nodata is not None else np.ones(values.shape, bool)
+        return CoverageGrid(values == 1, in_region, None, transform, crs)
+    outside = np.zeros(values.shape, bool)
+    if nodata is not None and not math.isnan(nodata):
+        outside = values == nodata
+    signal = np.where(outside, np.nan, values).astype(np.float32)
+    return CoverageGrid(np.isfinite(signal), ~outside, signal, transform, crs)
