@@ -1,4 +1,6 @@
-"""Files shipped inside the package (the review map's Leaflet), read as text."""
+"""Files shipped inside the package and inlined into the review map (Leaflet, the vendored
+fullscreen control, netplan's map script), read as text. ``assets/README.md`` lists each with
+its version, source and licence."""
 
 from __future__ import annotations
 

@@ -1,70 +1,122 @@
-"""Interactive review map of a coverage plan, rendered as one HTML document.
+"""Interactive review map of a coverage plan, as one self-contained HTML document.
 
-The map lets a reviewer check a plan at a glance: regions coloured by coverage, the
-blank spots, existing and new coverage, new towers, WiFi hotspots and backhaul links.
-It works offline: Leaflet is inlined, and a hillshade (or a plain background) is the
-default base layer; OpenStreetMap tiles are an optional base layer for when a network is
-available.
+A reviewer checks a plan at a glance, offline, on a laptop or a phone: regencies coloured by
+coverage, coverage before and new, the blank spots (still dark, partly or wholly closed by the
+plan), villages, existing sites, and the plan's towers, WiFi hotspots and backhaul links,
+each with a popup; a legend that follows the layer switches, a title box with the key figures,
+search by name or id, the coordinates and regency of a clicked place, a scale bar and a
+fullscreen button.
+
+The page is Leaflet and the fullscreen control (both inlined from ``assets/``), netplan's own
+script (``assets/review_map.js``) and one JSON document holding every layer: geometry as
+integer degree deltas (5 decimals), one style per class instead of per feature, and popups as
+label/value tables the script assembles; only the towers' and hotspots' popups (a few hundred
+at most) are rendered here from ``site_popup.html``. The script draws the layers in panes:
+regencies and images at the bottom (not clickable), then one canvas for the many features
+(citizen reports, blank spots, links, existing sites, villages, in that order), then the
+hotspots and towers as SVG on top, so a site is always the thing a click hits. (One canvas,
+not one per layer: a canvas takes every click over the map, and would hide the layers
+beneath it from the mouse.)
+
+Safety: every text from an input is :func:`~netplan.report.templating.inert` HTML before it
+enters the JSON (the script shows values as HTML, so they are escaped text), and the JSON is
+written with ``<`` and ``>`` as ``\\u`` escapes, so no value can close its ``<script>``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
-import re
 import urllib.parse
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, Figure
-from jinja2 import Template
-from shapely.geometry import mapping
+from babel.dates import format_date
+from markupsafe import Markup
 
+from netplan.i18n import Texts, texts
 from netplan.io.assets import read_asset
 from netplan.io.outputs import csv_text
+from netplan.reasons import runner_up_text, site_reason
+from netplan.report import palette
+from netplan.report.site_facts import BACKHAUL_NAMES, site_facts
 from netplan.report.templating import inert, render
-from netplan.units import money
 
 logger = logging.getLogger(__name__)
 
 #: Fallback view (all of Indonesia) when the regions have no usable bounds.
 _INDONESIA_BOUNDS = ((-11.0, 95.0), (6.0, 141.0))
-SIMPLIFY_DEG = 0.0002
-_DECIMALS = 5
-_BACKHAUL_COLOURS = {"fiber": "#e67e22", "microwave": "#1f78b4", "satellite": "#8c564b"}
-_OTHER_COLOUR = "#7f7f7f"
-_LINK_DASH = {"fiber": None, "microwave": "6 4", "satellite": "2 4"}
-_COVERAGE_CLASSES = (
-    (95.0, "#1a9641", "≥ 95 %"),
-    (80.0, "#a6d96a", "80–95 %"),
-    (50.0, "#fdae61", "50–80 %"),
-    (-math.inf, "#d7191c", "< 50 %"),
-)
-_ID_RE = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+#: coordinates are written to 5 decimals (about a metre), as integers of 1e-5 degree
+_SCALE = 100_000
+#: a blank spot smaller than this share of the map's width is drawn as a dot: at the first
+#: view (about 1,000 pixels across) it would be under 3 pixels wide
+POINT_SHARE = 1 / 350
 
 
-class _Fragment(Element):
-    """Finished HTML added to the page as it is.
+@dataclass(frozen=True)
+class MapImage:
+    """A PNG as a ``data:`` URL whose rows are evenly spaced in Web Mercator (as Leaflet
+    stretches an image overlay), with its corners in lon/lat."""
 
-    ``folium.Element(text)`` compiles its text as a jinja2 template, so a name holding
-    ``{{ ... }}`` would run on the server while the page is built; here the text is a value.
-    """
+    url: str
+    south_west: tuple[float, float]  #: (lat, lon)
+    north_east: tuple[float, float]  #: (lat, lon)
 
-    _template = Template("{{ this.markup }}")
 
-    def __init__(self, markup: str) -> None:
-        super().__init__()
-        self.markup = markup
+@dataclass(frozen=True)
+class ImageLayer:
+    """An image overlay the layer switch lists (``key`` also names its legend section)."""
+
+    key: str
+    name: str
+    image: MapImage
+    opacity: float
+    show: bool = True
+    #: the legend: one swatch (colour, label), or a ramp (colours, "low … high unit")
+    swatch: tuple[str, str] | None = None
+    ramp: tuple[tuple[str, ...], str] | None = None
+
+
+@dataclass(frozen=True)
+class MapContent:
+    """Everything the review map shows, layers in EPSG:4326 (plan layers None for an
+    analysis run)."""
+
+    lang: str
+    currency: str
+    title: str
+    summary: Mapping[str, Any]
+    manifest: Mapping[str, Any]
+    regions: gpd.GeoDataFrame
+    blank_spots: gpd.GeoDataFrame
+    existing_sites: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame | None = None
+    hotspots: gpd.GeoDataFrame | None = None
+    links: gpd.GeoDataFrame | None = None
+    villages: gpd.GeoDataFrame | None = None
+    report_blocks: gpd.GeoDataFrame | None = None
+    base_image: MapImage | None = None
+    images: Sequence[ImageLayer] = ()
+    #: polygons are simplified to this many degrees (half a drawn grid block)
+    tolerance_deg: float = 0.0005
+
+    @property
+    def is_plan(self) -> bool:
+        return self.sites is not None
+
+
+# --- values ------------------------------------------------------------------------------
 
 
 def _missing(value: Any) -> bool:
-    """Return True for None, NaN, NaT and pd.NA (tolerant of non-scalar input)."""
+    """True for None, NaN, NaT and pd.NA (tolerant of non-scalar input)."""
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -72,7 +124,9 @@ def _missing(value: Any) -> bool:
 
 
 def _num(value: Any) -> float | None:
-    """Value as a finite float, None when missing, infinite or not a number."""
+    """A finite float, None when missing, infinite or not a number (bools are not numbers)."""
+    if isinstance(value, bool):
+        return None
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -80,143 +134,548 @@ def _num(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _esc(value: Any) -> str:
-    """Text from an input as inert HTML (see :func:`~netplan.report.templating.inert`), for
-    GeoJSON properties and tooltips that folium shows as HTML; empty when missing."""
+def _flag(value: Any) -> bool:
+    """A yes/no property: missing reads as no."""
+    return not _missing(value) and bool(value)
+
+
+def _html(value: Any) -> str:
+    """Text from an input as inert HTML for the JSON; "" when missing."""
     return "" if _missing(value) else str(inert(value))
 
 
-def _fmt_int(value: Any) -> str:
-    """Format a count with thousands separators, ``n/a`` when missing."""
-    number = _num(value)
-    return "n/a" if number is None else f"{round(number):,}"
-
-
-def _fmt_pct(value: Any) -> str:
-    """Format a percentage with one decimal, ``n/a`` when missing."""
-    number = _num(value)
-    return "n/a" if number is None else f"{number:.1f} %"
-
-
-def _coverage_colour(pct: Any) -> str:
-    """Colour class of a coverage percentage (grey when unknown)."""
-    number = _num(pct)
-    if number is None:
-        return _OTHER_COLOUR
-    return next(colour for low, colour, _ in _COVERAGE_CLASSES if number >= low)
-
-
-def _compact_geom(geom: Any, simplify: bool) -> Any:
-    """Simplify polygons slightly and round coordinates so the HTML stays small."""
-    if simplify:
-        geom = geom.simplify(SIMPLIFY_DEG, preserve_topology=True)
-    return shapely.transform(geom, lambda xy: np.round(xy, _DECIMALS))
-
-
-def _records(gdf: gpd.GeoDataFrame) -> list[tuple[Any, dict[str, Any]]]:
-    """Pairs of (geometry, attribute dict); dicts because columns like ``from`` are keywords."""
-    attrs = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    return list(zip(gdf.geometry, attrs, strict=True))
-
-
-def _features(
-    gdf: gpd.GeoDataFrame | None,
-    props: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-    simplify: bool = True,
-) -> list[dict[str, Any]]:
-    """GeoJSON features of the non-empty geometries of ``gdf`` with compact coordinates."""
+def _records(gdf: gpd.GeoDataFrame | None) -> list[tuple[Any, dict[str, Any]]]:
+    """(geometry, attributes) of each row with a usable geometry."""
     if gdf is None or gdf.empty:
         return []
-    feats: list[dict[str, Any]] = []
-    for geom, rec in _records(gdf):
-        if geom is None or geom.is_empty:
-            continue
-        geom = _compact_geom(geom, simplify)
-        if geom.is_empty:
-            continue
-        feats.append(
-            {
-                "type": "Feature",
-                "id": str(len(feats)),
-                "geometry": mapping(geom),
-                "properties": props(rec) if props else {},
-            }
-        )
-    return feats
-
-
-def _add_geojson(
-    group: folium.FeatureGroup,
-    feats: list[dict[str, Any]],
-    style: Callable[[dict[str, Any]], dict[str, Any]],
-    tooltip: tuple[list[str], list[str]] | None = None,
-    **kwargs: Any,
-) -> None:
-    """Add one GeoJson layer (skipped when there are no features) to ``group``."""
-    if not feats:
-        return
-    tip = folium.GeoJsonTooltip(fields=tooltip[0], aliases=tooltip[1]) if tooltip else None
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": feats},
-        style_function=style,
-        tooltip=tip,
-        control=False,
-        **kwargs,
-    ).add_to(group)
-
-
-def _point(geom: Any) -> tuple[float, float] | None:
-    """(lat, lon) of a point geometry rounded to 5 decimals, None if unusable."""
-    if geom is None or geom.is_empty:
-        return None
-    pt = geom if geom.geom_type == "Point" else geom.representative_point()
-    return round(pt.y, _DECIMALS), round(pt.x, _DECIMALS)
-
-
-def _text(value: Any) -> str:
-    """A value for a template: the empty string when missing."""
-    return "" if _missing(value) else str(value)
-
-
-def _site_popup(row: Mapping[str, Any], currency: str) -> folium.Popup:
-    """Popup table of a new tower or hotspot with its costs and the reason it was chosen."""
-    cells = [
-        ("ID", _text(row.get("id"))),
-        ("Technology", _text(row.get("technology"))),
-        ("Backhaul", _text(row.get("backhaul"))),
-        ("Capex", money(row.get("capex"), currency)),
-        ("Opex per year", money(row.get("opex_per_year"), currency)),
-        ("Total cost", money(row.get("total_cost"), currency)),
-        ("People newly covered", _fmt_int(row.get("people_newly_covered"))),
-        ("Cost per person", money(row.get("cost_per_person"), currency)),
+    attrs = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    return [
+        (geom, rec)
+        for geom, rec in zip(gdf.geometry, attrs, strict=True)
+        if geom is not None and not geom.is_empty
     ]
-    body = render("site_popup.html", cells=cells, reason=_text(row.get("reason")))
-    return folium.Popup(str(body), max_width=320)
 
 
-def _add_sites(
-    group: folium.FeatureGroup,
-    gdf: gpd.GeoDataFrame,
-    currency: str,
-    radius: int,
-    colour_of: Callable[[dict[str, Any]], str],
-) -> None:
-    """Add one circle marker with a popup table per new tower or hotspot."""
-    for geom, row in _records(gdf):
-        loc = _point(geom)
-        if loc is None:
+# --- geometry ----------------------------------------------------------------------------
+
+
+def _ring(coords: Any) -> list[int]:
+    """A ring or line as flat (lat, lon) integer deltas of 1e-5 degree, repeated points
+    dropped (the script adds them up)."""
+    ints = np.round(np.asarray(coords, dtype=float)[:, 1::-1] * _SCALE).astype(np.int64)
+    if len(ints) > 1:
+        keep = np.concatenate([[True], np.any(ints[1:] != ints[:-1], axis=1)])
+        ints = ints[keep]
+    return np.diff(ints, axis=0, prepend=np.zeros((1, 2), np.int64)).ravel().tolist()
+
+
+def _polygons(geom: Any) -> list[list[list[int]]]:
+    """Each polygon of ``geom`` as its rings (closing point dropped); degenerate rings out."""
+    out = []
+    for part in getattr(geom, "geoms", [geom]):
+        if part.geom_type != "Polygon" or part.is_empty:
             continue
-        folium.CircleMarker(
-            loc,
-            radius=radius,
-            color="#222",
-            weight=1.5,
-            fill=True,
-            fill_color=colour_of(row),
-            fill_opacity=0.95,
-            popup=_site_popup(row, currency),
-            tooltip=_esc(row.get("id")),
-        ).add_to(group)
+        exterior, *holes = (_ring(r.coords[:-1]) for r in (part.exterior, *part.interiors))
+        if len(exterior) >= 6:  # at least three distinct points
+            out.append([exterior, *(hole for hole in holes if len(hole) >= 6)])
+    return out
+
+
+def _lines(geom: Any) -> list[list[int]]:
+    parts = getattr(geom, "geoms", [geom])
+    return [_ring(p.coords) for p in parts if p.geom_type == "LineString" and not p.is_empty]
+
+
+def _point(geom: Any) -> list[float]:
+    """[lat, lon] of a point (a representative point of anything else), 5 decimals."""
+    pt = geom if geom.geom_type == "Point" else geom.representative_point()
+    return [round(pt.y, 5), round(pt.x, 5)]
+
+
+def _area_geometry(geom: Any, *, tolerance: float, point_below: float) -> list[Any]:
+    """A polygon simplified to ``tolerance`` degrees, or a dot when it is smaller than
+    ``point_below`` degrees across (or vanishes when simplified)."""
+    west, south, east, north = geom.bounds
+    if max(east - west, north - south) < point_below:
+        return _point(geom)
+    simple = shapely.simplify(geom, tolerance, preserve_topology=True)
+    polygons = _polygons(simple)
+    return polygons if polygons else _point(geom)
+
+
+# --- layers ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Layer:
+    """One vector layer of the page's JSON: features as ``[geometry, class, values]``."""
+
+    key: str
+    name: str
+    pane: str
+    classes: list[dict[str, Any]]
+    fields: list[str] = field(default_factory=list)
+    features: list[list[Any]] = field(default_factory=list)
+    popups: list[str] | None = None
+    #: the label of the row that names the feature's class in its popup ("" for none)
+    class_field: str = ""
+    search: list[int] = field(default_factory=list)
+    tooltip: int = -1
+    geometry: str = "area"  #: area, line or point
+    interactive: bool = True
+    show: bool = True
+    reach: dict[str, Any] | None = None  #: the style of hotspots' reach circles
+
+    def as_json(self) -> dict[str, Any]:
+        out = {
+            "key": self.key,
+            "name": self.name,
+            "pane": self.pane,
+            "classes": self.classes,
+            "fields": self.fields,
+            "features": self.features,
+            "classField": self.class_field,
+            "search": self.search,
+            "tooltip": self.tooltip,
+            "geometry": self.geometry,
+            "interactive": self.interactive,
+            "show": self.show,
+        }
+        if self.popups is not None:
+            out["popups"] = self.popups
+        if self.reach is not None:
+            out["reach"] = self.reach
+        return out
+
+
+def _class(label: str, **style: Any) -> dict[str, Any]:
+    return {"label": _html(label), "style": style}
+
+
+def _fill(
+    colour: str, opacity: float, *, outline: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A path style: ``colour`` fill at ``opacity`` with a thin outline."""
+    return {
+        "color": outline or colour,
+        "weight": 1,
+        "fillColor": colour,
+        "fillOpacity": opacity,
+        "radius": 3,
+        **extra,
+    }
+
+
+def _dot(colour: str, radius: float, *, outline: str = palette.MARKER_OUTLINE) -> dict[str, Any]:
+    """A point style: a ``colour`` dot of ``radius`` pixels with a dark outline."""
+    return {
+        "color": outline,
+        "weight": 1.2,
+        "fillColor": colour,
+        "fillOpacity": 0.95,
+        "radius": radius,
+    }
+
+
+def _percent(t: Texts, value: Any) -> str:
+    return t.percent(_num(value))
+
+
+@cache
+def _group_mark(lang: str) -> str:
+    """The thousands mark of ``lang``, as :meth:`~netplan.i18n.Texts.number` writes it."""
+    return texts(lang).number(1000)[1]
+
+
+def _number_text(t: Texts, value: Any) -> str:
+    """A whole number as :meth:`~netplan.i18n.Texts.number` writes it (``1,234`` /
+    ``1.234``), without its per-call cost: a large map writes a hundred thousand."""
+    number = _num(value)
+    if number is None:
+        return t.missing
+    return f"{round(number):,}".replace(",", _group_mark(t.lang))
+
+
+def region_layer(content: MapContent, t: Texts) -> _Layer:
+    """Regencies coloured by coverage after the plan (today's in an analysis run); drawn
+    under everything, not clickable: a click on the map names the regency it falls in."""
+    after = content.is_plan
+    name = "Regencies: coverage after the plan" if after else "Regencies: coverage today"
+    classes = [
+        _class(label, color=colour, weight=2, opacity=0.9, fillColor=colour, fillOpacity=0.18)
+        for _, colour, label in palette.COVERAGE_CLASSES
+    ]
+    classes.append(_class(t.missing, color=palette.OTHER_COLOUR, weight=2, fillOpacity=0.05))
+    layer = _Layer(
+        "regions",
+        _html(t.gettext(name)),
+        "regions",
+        classes,
+        fields=[
+            _html(t.gettext(label))
+            for label in (
+                "Regency",
+                "Code",
+                "Population",
+                "Coverage today",
+                "Coverage after the plan",
+                "New towers",
+                "Public WiFi hotspots",
+                "Spend",
+                "Villages gaining signal",
+            )
+        ],
+        interactive=False,
+    )
+    for geom, row in _records(content.regions):
+        polygons = _polygons(shapely.simplify(geom, content.tolerance_deg, preserve_topology=True))
+        if not polygons:
+            continue
+        pct = _num(row.get("coverage_after_pct" if after else "coverage_before_pct"))
+        cls = len(classes) - 1 if pct is None else _coverage_class(pct)
+        values = [
+            _html(row.get("name")),
+            _html(row.get("code")),
+            t.people(_num(row.get("population"))),
+            _percent(t, row.get("coverage_before_pct")),
+            _percent(t, row.get("coverage_after_pct")) if after else "",
+            _number_text(t, row.get("new_towers")) if after else "",
+            _number_text(t, row.get("new_wifi")) if after else "",
+            _html(t.money(_num(row.get("spend")), content.currency)) if after else "",
+            _number_text(t, row.get("villages_gaining_signal")) if after else "",
+        ]
+        layer.features.append([polygons, cls, [_blank_if_missing(v, t) for v in values]])
+    return layer
+
+
+def _blank_if_missing(value: str, t: Texts) -> str:
+    """A popup row that the run does not have at all is left out (not shown as n/a)."""
+    return "" if value == t.missing else value
+
+
+def _coverage_class(pct: float) -> int:
+    return next(i for i, (low, _, _) in enumerate(palette.COVERAGE_CLASSES) if pct >= low)
+
+
+#: blank-spot statuses after a plan, in the legend's order, with their label
+BLANK_STATUSES = (
+    ("dark", "Still dark after the plan"),
+    ("partly_closed", "Partly closed by the plan"),
+    ("closed", "Closed by the plan"),
+)
+
+
+def blank_spot_layer(content: MapContent, t: Texts, *, point_below: float) -> _Layer:
+    """Blank spots; after a plan by status (still dark, partly closed, closed). Spots too
+    small to see at the first view are dots."""
+    with_status = content.is_plan and "status" in content.blank_spots.columns
+    if with_status:
+        classes = [
+            _class(
+                t.gettext(label),
+                **_fill(
+                    palette.BLANK_SPOT_STATUS_COLOURS[status],
+                    {"dark": 0.55, "partly_closed": 0.45, "closed": 0.25}[status],
+                    outline=palette.DARK_COLOUR if status != "closed" else None,
+                    dashArray="4 3" if status == "partly_closed" else None,
+                ),
+            )
+            for status, label in BLANK_STATUSES
+        ]
+        name = "Blank spots after the plan"
+    else:
+        classes = [_class(t.gettext("No signal"), **_fill(palette.BLANK_SPOT_COLOUR, 0.5))]
+        name = "Blank spots"
+    fields = ["Blank spot", "People", "Nearest village"]
+    if with_status:
+        fields += ["People covered after the plan", "People still without signal"]
+    layer = _Layer(
+        "blank_spots",
+        _html(t.gettext(name)),
+        "areas",
+        classes,
+        fields=[_html(t.gettext(f)) for f in fields],
+        class_field=_html(t.gettext("After the plan")) if with_status else "",
+        search=[0],
+    )
+    statuses = [s for s, _ in BLANK_STATUSES]
+    for geom, row in _records(content.blank_spots):
+        shape = _area_geometry(geom, tolerance=content.tolerance_deg, point_below=point_below)
+        status = str(row.get("status", "dark"))
+        cls = statuses.index(status) if with_status and status in statuses else 0
+        values = [
+            _html(row.get("id")),
+            _number_text(t, row.get("population")),
+            _html(row.get("nearest_village")),
+        ]
+        if with_status and status == "partly_closed":  # the others: all or nobody
+            values += [
+                _number_text(t, row.get("people_covered_after")),
+                _number_text(t, row.get("people_still_dark")),
+            ]
+        layer.features.append([shape, cls, values])
+    return layer
+
+
+def report_layer(content: MapContent, t: Texts) -> _Layer | None:
+    """Published citizen-report blocks, by what the reports say against the model."""
+    if content.report_blocks is None or content.report_blocks.empty:
+        return None
+    kinds = (
+        ("confirmed_blank", "Reports confirm a blank spot"),
+        ("disputed", "Reports say dark where modelled covered"),
+    )
+    classes = [
+        _class(
+            t.gettext(label),
+            **_fill(palette.REPORT_BLOCK_COLOURS[kind], 0.15, weight=2, dashArray="4 3"),
+        )
+        for kind, label in kinds
+    ]
+    classes.append(
+        _class(t.gettext("Reports agree with the model"), **_fill(palette.OTHER_COLOUR, 0.1))
+    )
+    layer = _Layer(
+        "reports",
+        _html(t.gettext("Citizen reports")),
+        "areas",
+        classes,
+        fields=[
+            _html(t.gettext(f)) for f in ("Block", "Reports", "Say no signal", "Modelled covered")
+        ],
+        class_field=_html(t.gettext("Reports say")),
+    )
+    keys = [k for k, _ in kinds]
+    for geom, row in _records(content.report_blocks):
+        status = str(row.get("status"))
+        dark, modelled = _num(row.get("dark_share")), _num(row.get("covered_share"))
+        layer.features.append(
+            [
+                _polygons(geom) or _point(geom),
+                keys.index(status) if status in keys else len(keys),
+                [
+                    _html(row.get("id")),
+                    _number_text(t, row.get("reports")),
+                    t.percent(None if dark is None else 100 * dark),
+                    t.percent(None if modelled is None else 100 * modelled),
+                ],
+            ]
+        )
+    return layer
+
+
+def village_layer(content: MapContent, t: Texts) -> _Layer | None:
+    """Villages coloured by whether they had signal, gain it, or stay dark."""
+    if content.villages is None or content.villages.empty:
+        return None
+    states = (
+        ("had_signal", "Had signal before the plan"),
+        ("gains_signal", "Gains signal from the plan"),
+        ("stays_dark", "Stays without signal"),
+    )
+    layer = _Layer(
+        "villages",
+        _html(t.gettext("Villages")),
+        "areas",
+        [_class(t.gettext(label), **_dot(palette.VILLAGE_COLOURS[k], 3.5)) for k, label in states],
+        fields=[
+            _html(t.gettext(f))
+            for f in (
+                "Village",
+                "ID",
+                "People",
+                "Covered today",
+                "Covered after the plan",
+                "How to reach it",
+            )
+        ],
+        class_field=_html(t.gettext("Signal")),
+        search=[0, 1],
+        geometry="point",
+    )
+    for geom, row in _records(content.villages):
+        before, after = _flag(row.get("signal_before")), _flag(row.get("signal_after"))
+        layer.features.append(
+            [
+                _point(geom),
+                0 if before else (1 if after else 2),
+                [
+                    _html(row.get("name")),
+                    _html(row.get("id")),
+                    _number_text(t, row.get("people")),
+                    _percent(t, row.get("covered_before_pct")),
+                    _percent(t, row.get("covered_after_pct")),
+                    _html(row.get("how_to_reach")),
+                ],
+            ]
+        )
+    return layer
+
+
+def existing_site_layer(content: MapContent, t: Texts) -> _Layer:
+    """The operators' existing sites."""
+    layer = _Layer(
+        "existing_sites",
+        _html(t.gettext("Existing sites")),
+        "areas",
+        [_class(t.gettext("Existing site"), **_dot(palette.EXISTING_SITE_COLOUR, 3.5))],
+        fields=[_html(t.gettext(f)) for f in ("Existing site", "Technology", "Cells")],
+        search=[0],
+        geometry="point",
+    )
+    for geom, row in _records(content.existing_sites):
+        values = [
+            _html(row.get("id")),
+            _html(row.get("technology")),
+            _number_text(t, row.get("cells")),
+        ]
+        layer.features.append([_point(geom), 0, values])
+    return layer
+
+
+def _backhaul_classes(t: Texts, radius: float) -> list[dict[str, Any]]:
+    classes = [
+        _class(t.gettext(BACKHAUL_NAMES[kind]), **_dot(colour, radius))
+        for kind, colour in palette.BACKHAUL_COLOURS.items()
+    ]
+    classes.append(_class(t.gettext("other"), **_dot(palette.OTHER_COLOUR, radius)))
+    return classes
+
+
+def _backhaul_class(row: Mapping[str, Any]) -> int:
+    kinds = list(palette.BACKHAUL_COLOURS)
+    kind = str(row.get("backhaul", "")).lower()
+    return kinds.index(kind) if kind in kinds else len(kinds)
+
+
+def site_popup(site: Mapping[str, Any], *, currency: str, lang: str) -> str:
+    """The popup of one new tower or hotspot: its facts, why it is in the plan, and the
+    candidate that would have come closest in its place."""
+    t = texts(lang)
+    wifi = str(site.get("kind")) == "wifi"
+    reason = site_reason(site, currency=currency, lang=lang)
+    runner_up = "" if wifi else runner_up_text(site, currency=currency, lang=lang)
+    if runner_up and reason.endswith(runner_up):  # shown on its own line below the reason
+        reason = reason[: -len(runner_up)].rstrip()
+    ident = str(site.get("id", ""))
+    heading = (
+        t.format("Public WiFi hotspot {id}", id=ident)
+        if wifi
+        else t.format("New tower {id}", id=ident)
+    )
+    return str(
+        render(
+            "site_popup.html",
+            lang=lang,
+            heading=heading,
+            facts=site_facts(site, currency=currency, lang=lang),
+            reason=reason,
+            runner_up=runner_up,
+        )
+    )
+
+
+def site_layer(content: MapContent, t: Texts, *, wifi: bool) -> _Layer | None:
+    """New towers (coloured by backhaul) or public WiFi hotspots (with their reach)."""
+    gdf = content.hotspots if wifi else content.sites
+    if gdf is None:
+        return None
+    if wifi:
+        classes = [_class(t.gettext("Public WiFi hotspot"), **_dot(palette.HOTSPOT_COLOUR, 5))]
+    else:
+        classes = _backhaul_classes(t, 7)
+    layer = _Layer(
+        "hotspots" if wifi else "sites",
+        _html(t.gettext("Public WiFi hotspots") if wifi else t.gettext("New towers")),
+        "sites",
+        classes,
+        popups=[],
+        search=[0, 1],
+        tooltip=0,
+        geometry="point",
+        reach=(
+            {"color": palette.HOTSPOT_COLOUR, "weight": 1, "fillOpacity": 0.12} if wifi else None
+        ),
+    )
+    assert layer.popups is not None
+    for geom, row in _records(gdf):
+        point = [*_point(geom)]
+        reach = _num(row.get("reach_m"))
+        if wifi and reach:
+            point.append(round(reach))
+        layer.features.append(
+            [
+                point,
+                0 if wifi else _backhaul_class(row),
+                [_html(row.get("id")), _html(row.get("name"))],
+            ]
+        )
+        site = {**row, "geometry": geom}  # coordinates of older runs (no lat/lon)
+        layer.popups.append(site_popup(site, currency=content.currency, lang=t.lang))
+    return layer
+
+
+#: how each backhaul type's link is drawn
+_LINK_DASH = {"fiber": None, "microwave": "8 5", "satellite": "2 4"}
+
+
+def link_layer(content: MapContent, t: Texts) -> _Layer | None:
+    """Backhaul links (satellite links have no line and are left out)."""
+    if content.links is None:
+        return None
+    kinds = list(palette.BACKHAUL_COLOURS)
+    classes = [
+        _class(
+            t.gettext(BACKHAUL_NAMES[kind]),
+            color=palette.BACKHAUL_COLOURS[kind],
+            weight=3.5,
+            opacity=0.9,
+            dashArray=_LINK_DASH[kind],
+        )
+        for kind in kinds
+    ]
+    classes.append(_class(t.gettext("other"), color=palette.OTHER_COLOUR, weight=3))
+    years = _num(content.summary.get("horizon_years"))
+    cost = (
+        t.format(
+            t.ngettext("Cost over {n} year", "Cost over {n} years", round(years)), n=round(years)
+        )
+        if years
+        else t.gettext("Cost")
+    )
+    layer = _Layer(
+        "links",
+        _html(t.gettext("Backhaul links")),
+        "areas",
+        classes,
+        fields=[
+            _html(t.gettext(f)) for f in ("Link", "From", "To", "Length", "Capacity", "Terrain")
+        ]
+        + [_html(cost)],
+        class_field=_html(t.gettext("Type")),
+        search=[0],
+        geometry="line",
+    )
+    for geom, row in _records(content.links):
+        lines = _lines(geom)
+        if not lines:
+            continue
+        kind = str(row.get("type", "")).lower()
+        capacity = _num(row.get("capacity_mbps"))
+        values = [
+            _html(row.get("id")),
+            _html(row.get("from")),
+            _html(row.get("to")),
+            t.km(_num(row.get("length_km")), 2),
+            "" if capacity is None else f"{t.number(capacity)} Mbit/s",
+            _html(row.get("terrain")),
+            _html(t.money(_num(row.get("total_cost")), content.currency)),
+        ]
+        layer.features.append([lines, kinds.index(kind) if kind in kinds else len(kinds), values])
+    return layer
+
+
+# --- title box, legend, page --------------------------------------------------------------
 
 
 def review_csv(ids: list[str]) -> str:
@@ -229,438 +688,231 @@ def review_csv(ids: list[str]) -> str:
     return csv_text(template)
 
 
-def _title_html(
-    title: str, currency: str, summary: Mapping[str, Any] | None, review_ids: list[str]
-) -> str:
-    """Fixed title box with the scenario title, the key figures when given, and the review
-    template as a download (the raw CSV, percent-encoded into a data: URI)."""
-    figures: list[tuple[str, str]] = []
-    if summary:
-        formats: list[tuple[str, str, Callable[[Any], str]]] = [
-            ("Population", "population_total", _fmt_int),
-            ("Coverage before", "coverage_before_pct", _fmt_pct),
-            ("Coverage after", "coverage_after_pct", _fmt_pct),
-            ("Newly covered", "population_newly_covered", _fmt_int),
-            ("Total cost", "total_cost", lambda v: money(v, currency)),
-            ("New towers", "new_towers", _fmt_int),
-            ("New WiFi hotspots", "new_wifi", _fmt_int),
+def run_date(manifest: Mapping[str, Any], t: Texts) -> str:
+    """The day the run was made (the manifest's ``created``, ISO 8601), written for the
+    reader: ``1 December 2025``, ``1 Desember 2025`` ("" when the manifest has none)."""
+    stamp = manifest.get("created")
+    if not isinstance(stamp, str) or not stamp:
+        return ""
+    try:
+        day = pd.Timestamp(stamp).date()
+    except ValueError:
+        return stamp
+    return str(format_date(day, format="long", locale=t.locale))
+
+
+def _figures(content: MapContent, t: Texts) -> list[tuple[str, str]]:
+    """The title box's key figures: the plan's (or the analysis') at a glance."""
+    s, cur = content.summary, content.currency
+    coverage = t.percent(_num(s.get("coverage_before_pct")))
+    if not content.is_plan:
+        return [
+            (t.gettext("Population"), t.people(_num(s.get("population_total")))),
+            (t.gettext("Coverage today"), coverage),
+            (t.gettext("Blank spots"), t.number(len(content.blank_spots))),
         ]
-        figures = [(label, fmt(summary[key])) for label, key, fmt in formats if key in summary]
+    gap = _num((s.get("solver") or {}).get("gap"))
+    villages = _num(s.get("villages_gaining_signal"))
+    if villages is None and _num(s.get("villages_with_signal_after")) is not None:
+        villages = (_num(s.get("villages_with_signal_after")) or 0.0) - (
+            _num(s.get("villages_with_signal_before")) or 0.0
+        )
+    return [
+        (t.gettext("Budget"), t.money(_num(s.get("budget")), cur)),
+        (t.gettext("Total cost"), t.money(_num(s.get("total_cost")), cur)),
+        (
+            t.gettext("Coverage"),
+            f"{coverage} → {t.percent(_num(s.get('coverage_after_pct')))}",
+        ),
+        (t.gettext("People newly covered"), t.people(_num(s.get("population_newly_covered")))),
+        (t.gettext("New towers"), t.number(_num(s.get("new_towers")))),
+        (t.gettext("Public WiFi hotspots"), t.number(_num(s.get("new_wifi")))),
+        (t.gettext("Fiber"), t.km(_num(s.get("fiber_km")))),
+        (t.gettext("Satellite terminals"), t.number(_num(s.get("satellite_links")))),
+        (t.gettext("Villages gaining signal"), t.number(villages)),
+        (t.gettext("Certified gap"), t.percent(None if gap is None else 100 * gap)),
+    ]
+
+
+def title_html(content: MapContent, t: Texts, review_ids: list[str]) -> Markup:
+    """The title box: scenario, key figures, run date and version, and the review template
+    as a download (the raw CSV, percent-encoded into a data: URI)."""
     review = ""
     if review_ids:
         review = "data:text/csv;charset=utf-8," + urllib.parse.quote(
             review_csv(review_ids), safe=""
         )
-    return str(render("map_title.html", title=title, figures=figures, review_csv=review))
-
-
-def _add_image(group: folium.FeatureGroup, image: SignalImage, *, opacity: float) -> None:
-    """An RGBA raster in lon/lat as an image overlay of ``group``."""
-    folium.raster_layers.ImageOverlay(
-        image=image.rgba,
-        bounds=[list(image.south_west), list(image.north_east)],
-        opacity=opacity,
-        mercator_project=True,
-    ).add_to(group)
-
-
-def hillshade_image(
-    elevation: np.ndarray,
-    *,
-    south_west: tuple[float, float],
-    north_east: tuple[float, float],
-    cell_m: float,
-) -> SignalImage:
-    """A grey hillshade (sun from the north-west) of a lon/lat elevation raster."""
-    dem = np.where(np.isfinite(elevation), elevation, np.nanmin(elevation))
-    gy, gx = np.gradient(dem, cell_m)
-    slope = np.arctan(np.hypot(gx, gy))
-    aspect = np.arctan2(-gx, gy)
-    sun_alt, sun_az = np.radians(45.0), np.radians(315.0)
-    shade = np.sin(sun_alt) * np.cos(slope) + np.cos(sun_alt) * np.sin(slope) * np.cos(
-        sun_az - aspect
+    version = content.manifest.get("netplan_version")
+    return render(
+        "map_title.html",
+        lang=t.lang,
+        title=content.title,
+        figures=_figures(content, t),
+        run_date=run_date(content.manifest, t),
+        version="" if _missing(version) else str(version),
+        review_csv=review,
     )
-    grey = (200 + 55 * np.clip(shade, 0, 1)).astype(np.uint8)
-    alpha = np.where(np.isfinite(elevation), 255, 0).astype(np.uint8)
-    rgba = np.stack([grey, grey, grey, alpha], axis=-1)
-    lo, hi = float(np.nanmin(elevation)), float(np.nanmax(elevation))
-    return SignalImage(rgba, south_west, north_east, lo, hi)
 
 
-def _legend_html(
-    with_plan: bool,
-    signal: SignalImage | None = None,
-    *,
-    villages: bool = False,
-    reports: bool = False,
-) -> str:
-    """Fixed legend box explaining colours and symbols."""
-    ramp = None
-    if signal is not None:
-        ramp = {
-            "ramp": ",".join(_SIGNAL_STOPS),
-            "weakest": f"{signal.weakest_dbm:.0f}",
-            "strongest": f"{signal.strongest_dbm:.0f}",
+def legend_html(content: MapContent, t: Texts, layers: Sequence[_Layer]) -> Markup:
+    """The legend: one section per layer, top layer first (regencies last), each named by
+    its layer key so that the script hides it with its layer."""
+    vector: list[dict[str, Any]] = [
+        {
+            "key": layer.key,
+            "title": Markup(layer.name),
+            "classes": [
+                _legend_class(c, layer.geometry)
+                for i, c in enumerate(layer.classes)
+                if i in _shown_classes(layer)
+            ],
+            "swatch": None,
+            "ramp": None,
         }
-    return str(
-        render(
-            "map_legend.html",
-            coverage_classes=[(colour, label) for _, colour, label in _COVERAGE_CLASSES],
-            backhaul_colours=list(_BACKHAUL_COLOURS.items()),
-            fiber_colour=_BACKHAUL_COLOURS["fiber"],
-            microwave_colour=_BACKHAUL_COLOURS["microwave"],
-            with_plan=with_plan,
-            villages=villages,
-            reports=reports,
-            signal=ramp,
-        )
-    )
+        for layer in reversed(layers)
+    ]
+    images: list[dict[str, Any]] = [
+        {
+            "key": image.key,
+            "title": Markup(_html(image.name)),
+            "classes": [],
+            "swatch": image.swatch,
+            "ramp": None if image.ramp is None else (",".join(image.ramp[0]), image.ramp[1]),
+        }
+        for image in reversed(content.images)
+    ]
+    regions = [s for s in vector if s["key"] == "regions"]
+    others = [s for s in vector if s["key"] != "regions"]
+    return render("map_legend.html", lang=t.lang, sections=[*others, *images, *regions])
 
 
-def _group(m: folium.Map, name: str) -> folium.FeatureGroup:
-    """Create a named overlay group listed in the layer control and add it to ``m``."""
-    group = folium.FeatureGroup(name=name)
-    group.add_to(m)
-    return group
+def _shown_classes(layer: _Layer) -> set[int]:
+    """The classes a legend lists: those some feature has (a regency scale: all of it but
+    the "unknown" class, unless used; a layer without features: all)."""
+    used = {int(feature[1]) for feature in layer.features}
+    if layer.key == "regions":
+        return set(range(len(layer.classes) - 1)) | used
+    return used or set(range(len(layer.classes)))
 
 
-def _stable_ids(document: str) -> str:
-    """Replace folium's random element ids with sequential ones so output is reproducible."""
-    ids: dict[str, str] = {}
-    return _ID_RE.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids):x}"), document)
+def _legend_class(cls: Mapping[str, Any], geometry: str) -> dict[str, Any]:
+    """A class's swatch: a dot, a line or a filled square in its style."""
+    style = cls["style"]
+    return {
+        "label": Markup(cls["label"]),
+        "shape": geometry,
+        "fill": style.get("fillColor") or "transparent",
+        "fill_opacity": round(min(1.0, max(0.3, float(style.get("fillOpacity") or 0.0) * 1.6)), 2),
+        "line": style.get("color", "#000000"),
+        "dash": "dashed" if style.get("dashArray") else "solid",
+    }
 
 
-#: signal colour ramp, weak to strong (viridis-like), shared by the overlay and its legend
-_SIGNAL_STOPS = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
+def _labels(t: Texts) -> dict[str, str]:
+    """The script's own words (controls, the clicked place's popup)."""
+    words = {
+        "coordinates": "Coordinates (lat, lon)",
+        "search": "Search a village or site by name or id",
+        "noMatch": "No match",
+        "terrain": "Terrain (offline)",
+        "noBasemap": "No basemap",
+        "osm": "OpenStreetMap (online)",
+        "fullscreen": "Full screen",
+        "exitFullscreen": "Exit full screen",
+        "zoomIn": "Zoom in",
+        "zoomOut": "Zoom out",
+        "outside": "Outside the planned regencies",
+    }
+    return {key: _html(t.gettext(text)) for key, text in words.items()}
 
 
-@dataclass(frozen=True)
-class SignalImage:
-    """An RGBA raster (rows north to south) in EPSG:4326 and its corners, for an overlay."""
-
-    rgba: np.ndarray
-    south_west: tuple[float, float]  #: (lat, lon)
-    north_east: tuple[float, float]  #: (lat, lon)
-    weakest_dbm: float
-    strongest_dbm: float
-
-
-def signal_image(
-    dbm: np.ndarray,
-    *,
-    south_west: tuple[float, float],
-    north_east: tuple[float, float],
-    weakest_dbm: float,
-    strongest_dbm: float,
-) -> SignalImage:
-    """Colour a signal raster (NaN = no signal, transparent) along the shared ramp."""
-    stops = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in _SIGNAL_STOPS], float)
-    t = np.clip((dbm - weakest_dbm) / max(strongest_dbm - weakest_dbm, 1e-9), 0.0, 1.0)
-    pos = np.nan_to_num(t, nan=0.0) * (len(stops) - 1)
-    lo = np.minimum(pos.astype(int), len(stops) - 2)
-    frac = (pos - lo)[..., None]
-    rgb = stops[lo] * (1 - frac) + stops[lo + 1] * frac
-    alpha = np.where(np.isfinite(dbm), 255, 0)[..., None]
-    rgba = np.concatenate([rgb, alpha], axis=-1).astype(np.uint8)
-    return SignalImage(rgba, south_west, north_east, weakest_dbm, strongest_dbm)
-
-
-def render_review_map(
-    *,
-    title: str,
-    currency: str,
-    regions: gpd.GeoDataFrame,
-    blank_spots: gpd.GeoDataFrame,
-    coverage_before: gpd.GeoDataFrame,
-    coverage_new: gpd.GeoDataFrame | None,
-    existing_sites: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame | None,
-    hotspots: gpd.GeoDataFrame | None,
-    links: gpd.GeoDataFrame | None,
-    summary: Mapping[str, Any] | None = None,
-    signal_image: SignalImage | None = None,
-    base_image: SignalImage | None = None,
-    population_image: SignalImage | None = None,
-    villages: gpd.GeoDataFrame | None = None,
-    report_blocks: gpd.GeoDataFrame | None = None,
-) -> str:
-    """Return the review map as one self-contained HTML document (string).
-
-    Parameters
-    ----------
-    title, currency
-        Scenario title for the title box and currency code used to format money.
-    regions, blank_spots, coverage_before, coverage_new
-        Polygon layers in EPSG:4326; ``coverage_new`` is None for analysis-only runs.
-    existing_sites, sites, hotspots, links
-        Point and line layers in EPSG:4326; the plan layers are None without a plan.
-        Links without geometry (satellite) are skipped.
-    summary
-        Optional key figures shown under the title.
-    signal_image
-        Optional RGBA image of the new sites' signal with its lon/lat bounds.
-    base_image
-        Optional RGBA base image (e.g. hillshade) shown as the default, offline base layer.
-    population_image
-        Optional RGBA image of population density (an overlay, off by default).
-    villages
-        Optional village points (EPSG:4326) with ``signal_before``/``signal_after``, coloured
-        by whether they had signal, gain it, or stay dark.
-    report_blocks
-        Optional published citizen-report blocks (EPSG:4326; only blocks with enough reports
-        to protect reporters), coloured by what they say about the model.
-
-    Returns
-    -------
-    str
-        The HTML document; nothing is written to disk.
-    """
-    currency = str(currency)
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
-    # offline: Leaflet inlined, and none of folium's CDN assets (jQuery, Bootstrap, fonts)
-    m.default_js = []
-    m.default_css = []
-    root = cast(Figure, m.get_root())
-    root.header.add_child(_Fragment(f"<style>{read_asset('leaflet.css')}</style>"))
-    root.header.add_child(_Fragment(f"<script>{read_asset('leaflet.js')}</script>"))
-    # folium builds popups with jQuery's $(html)[0]; this one-line stand-in makes the elements
-    # (a list, as jQuery returns, so that [0] is the popup's element)
-    root.header.add_child(
-        _Fragment(
-            "<script>window.$=window.$||function(h){var t=document.createElement('template');"
-            "t.innerHTML=String(h).trim();return Array.from(t.content.children);};</script>"
-        )
-    )
-    root.header.add_child(_Fragment(render("map_style.html")))
-    if base_image is not None:
-        base = folium.FeatureGroup(name="Terrain (offline)", overlay=False)
-        _add_image(base, base_image, opacity=1.0)
-        base.add_to(m)
-    folium.FeatureGroup(name="No basemap", overlay=False, show=base_image is None).add_to(m)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", show=False).add_to(m)
-
+def _bounds(regions: gpd.GeoDataFrame) -> list[list[float]]:
     bounds = regions.total_bounds if not regions.empty else [np.nan] * 4
     if np.all(np.isfinite(bounds)):
-        m.fit_bounds([[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]])
-    else:
-        logger.warning("Regions have no usable bounds; showing all of Indonesia")
-        m.fit_bounds([list(_INDONESIA_BOUNDS[0]), list(_INDONESIA_BOUNDS[1])])
+        west, south, east, north = (float(b) for b in bounds)
+        return [[round(south, 5), round(west, 5)], [round(north, 5), round(east, 5)]]
+    logger.warning("Regions have no usable bounds; showing all of Indonesia")
+    return [list(_INDONESIA_BOUNDS[0]), list(_INDONESIA_BOUNDS[1])]
 
-    def region_props(row: dict[str, Any]) -> dict[str, Any]:
-        after = row.get("coverage_after_pct")
-        metric = row.get("coverage_before_pct") if _missing(after) else after
-        return {
-            "name": _esc(row.get("name")),
-            "code": _esc(row.get("code", "")),
-            "population": _fmt_int(row.get("population")),
-            "before": _fmt_pct(row.get("coverage_before_pct")),
-            "after": _fmt_pct(after),
-            "colour": _coverage_colour(metric),
-        }
 
-    group = _group(m, "Regions")
-    _add_geojson(
-        group,
-        _features(regions, region_props),
-        lambda f: {
-            "color": f["properties"]["colour"],
-            "weight": 2,
-            "fillColor": f["properties"]["colour"],
-            "fillOpacity": 0.06,
-        },
-        (
-            ["name", "code", "population", "before", "after"],
-            ["Region", "Code", "Population", "Coverage before", "Coverage after"],
-        ),
+def _corners(image: MapImage) -> list[list[float]]:
+    return [list(image.south_west), list(image.north_east)]
+
+
+def _image_json(layer: ImageLayer) -> dict[str, Any]:
+    return {
+        "key": layer.key,
+        "name": _html(layer.name),
+        "pane": "images",
+        "image": layer.image.url,
+        "bounds": _corners(layer.image),
+        "opacity": layer.opacity,
+        "show": layer.show,
+    }
+
+
+def _script_json(data: Any) -> Markup:
+    """``data`` as JSON that cannot end the ``<script>`` holding it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e"))
+
+
+def vector_layers(content: MapContent, t: Texts) -> list[_Layer]:
+    """The vector layers, bottom to top."""
+    west, _, east, _ = (
+        content.regions.total_bounds if not content.regions.empty else (0.0, 0.0, 1.0, 0.0)
     )
+    width = float(east - west) if math.isfinite(east - west) and east > west else 1.0
+    candidates: list[_Layer | None] = [
+        region_layer(content, t),
+        report_layer(content, t),
+        blank_spot_layer(content, t, point_below=width * POINT_SHARE),
+        link_layer(content, t),
+        existing_site_layer(content, t),
+        village_layer(content, t),
+        site_layer(content, t, wifi=True),
+        site_layer(content, t, wifi=False),
+    ]
+    # a layer with nothing to show gets no switch and no legend (the regencies always do)
+    return [
+        layer
+        for layer in candidates
+        if layer is not None and (layer.features or layer.key == "regions")
+    ]
 
-    group = _group(m, "Existing coverage")
-    _add_geojson(
-        group,
-        _features(coverage_before),
-        lambda _: {"stroke": False, "fillColor": "#2ca02c", "fillOpacity": 0.3},
-    )
-    if coverage_new is not None:
-        group = _group(m, "New coverage")
-        _add_geojson(
-            group,
-            _features(coverage_new),
-            lambda _: {"stroke": False, "fillColor": "#1f77b4", "fillOpacity": 0.35},
-        )
 
-    if population_image is not None:
-        group = folium.FeatureGroup(name="Population", show=False)
-        _add_image(group, population_image, opacity=0.75)
-        group.add_to(m)
-
-    if signal_image is not None:
-        group = _group(m, "New sites signal (dBm)")
-        _add_image(group, signal_image, opacity=0.7)
-
-    group = _group(m, "Blank spots")
-    _add_geojson(
-        group,
-        _features(
-            blank_spots,
-            lambda r: {"id": _esc(r.get("id", "")), "population": _fmt_int(r.get("population"))},
-        ),
-        lambda _: {"color": "#d7191c", "weight": 1, "fillColor": "#d7191c", "fillOpacity": 0.45},
-        (["id", "population"], ["Blank spot", "Population"]),
-    )
-
-    if report_blocks is not None and not report_blocks.empty:
-        colours = {"disputed": "#ff7f00", "confirmed_blank": "#b2182b"}
-        group = _group(m, "Citizen reports (blocks)")
-        _add_geojson(
-            group,
-            _features(
-                report_blocks,
-                lambda r: {
-                    "reports": _fmt_int(r.get("reports")),
-                    "dark": _fmt_pct(100 * float(r.get("dark_share") or 0.0)),
-                    "modelled": _fmt_pct(100 * float(r.get("covered_share") or 0.0)),
-                    "status": _esc(str(r.get("status", "")).replace("_", " ")),
-                    "colour": colours.get(str(r.get("status")), "#777777"),
-                },
-                simplify=False,
-            ),
-            lambda f: {
-                "color": f["properties"]["colour"],
-                "weight": 2,
-                "dashArray": "4",
-                "fillColor": f["properties"]["colour"],
-                "fillOpacity": 0.15,
-            },
-            (
-                ["status", "reports", "dark", "modelled"],
-                ["Reports say", "Reports", "Say no signal", "Modelled covered"],
-            ),
-        )
-
-    if villages is not None and not villages.empty:
-        group = _group(m, "Villages")
-        for row in villages.to_dict("records"):
-            point = _point(row["geometry"])
-            if point is None:
-                continue
-            before, after = bool(row.get("signal_before")), bool(row.get("signal_after", False))
-            colour = "#1a9641" if before else ("#2b83ba" if after else "#d7191c")
-            state = "had signal" if before else ("gains signal" if after else "stays dark")
-            popup = render(
-                "village_popup.html",
-                name=_text(row.get("name")),
-                id=_text(row.get("id")),
-                state=state,
-                people=_fmt_int(row.get("people")),
-                before=_fmt_pct(row.get("covered_before_pct")),
-                after=_fmt_pct(row.get("covered_after_pct")),
-                how_to_reach=_text(row.get("how_to_reach")),
-            )
-            folium.CircleMarker(
-                location=point,
-                radius=3,
-                color=colour,
-                weight=1,
-                fill=True,
-                fill_color=colour,
-                fill_opacity=0.9,
-                popup=folium.Popup(str(popup), max_width=320),
-            ).add_to(group)
-
-    group = _group(m, "Existing sites")
-    existing = _features(
-        existing_sites,
-        lambda r: {
-            "id": _esc(r.get("id", "")),
-            "technology": _esc(r.get("technology", "")),
-            "cells": _fmt_int(r.get("cells")),
-        },
-        simplify=False,
-    )
-    if existing:
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": existing},
-            control=False,
-            marker=folium.CircleMarker(
-                radius=3, color="#666", weight=1, fill=True, fill_color="#999", fill_opacity=0.9
-            ),
-            popup=folium.GeoJsonPopup(
-                fields=["id", "technology", "cells"], aliases=["Site", "Technology", "Cells"]
-            ),
-        ).add_to(group)
-
-    if sites is not None:
-        group = _group(m, "New towers")
-        _add_sites(
-            group,
-            sites,
-            currency,
-            7,
-            lambda r: _BACKHAUL_COLOURS.get(str(r.get("backhaul", "")).lower(), _OTHER_COLOUR),
-        )
-    if hotspots is not None:
-        group = _group(m, "WiFi hotspots")
-        for geom, reach in zip(
-            hotspots.geometry,
-            hotspots["reach_m"] if "reach_m" in hotspots else [None] * len(hotspots),
-            strict=True,
-        ):
-            point = _point(geom)
-            if point is not None and _num(reach):
-                folium.Circle(
-                    location=point,
-                    radius=float(reach),
-                    color="#9b59b6",
-                    weight=1,
-                    fill=True,
-                    fill_opacity=0.15,
-                ).add_to(group)
-        _add_sites(group, hotspots, currency, 4, lambda _: "#9b59b6")
-    if links is not None:
-
-        def link_props(row: dict[str, Any]) -> dict[str, Any]:
-            kind = str(row.get("type", "")).lower()
-            km = _num(row.get("length_km"))
-            return {
-                "type": _esc(kind),
-                "length": "n/a" if km is None else f"{km:.1f} km",
-                "cost": _esc(money(row.get("total_cost"), currency)),
-                "ends": f"{_esc(row.get('from', ''))} → {_esc(row.get('to', ''))}",
-                "colour": _BACKHAUL_COLOURS.get(kind, _OTHER_COLOUR),
-                "dash": _LINK_DASH.get(kind, "2 4"),
-            }
-
-        group = _group(m, "Backhaul links")
-        _add_geojson(
-            group,
-            _features(links, link_props, simplify=False),
-            lambda f: {
-                "color": f["properties"]["colour"],
-                "weight": 3,
-                "dashArray": f["properties"]["dash"],
-                "opacity": 0.9,
-            },
-            (["type", "ends", "length", "cost"], ["Link", "From → to", "Length", "Cost"]),
-        )
-
-    folium.LayerControl(collapsed=False).add_to(m)
+def render_review_map(content: MapContent) -> str:
+    """The review map as one self-contained HTML document (nothing is written to disk)."""
+    t = texts(content.lang)
+    layers = vector_layers(content, t)
     review_ids = [
         str(i)
-        for gdf in (sites, hotspots)
+        for gdf in (content.sites, content.hotspots)
         if gdf is not None and "id" in gdf
         for i in gdf["id"].astype(str)
     ]
-    root.html.add_child(_Fragment(_title_html(title, currency, summary, review_ids)))
-    root.html.add_child(
-        _Fragment(
-            _legend_html(
-                with_plan=sites is not None,
-                signal=signal_image,
-                villages=villages is not None and not villages.empty,
-                reports=report_blocks is not None and not report_blocks.empty,
-            )
-        )
+    base = content.base_image
+    data = {
+        "bounds": _bounds(content.regions),
+        "labels": _labels(t),
+        "base": None if base is None else {"image": base.url, "bounds": _corners(base)},
+        # bottom to top: the regencies, the images, then the features
+        "layers": [
+            *(layer.as_json() for layer in layers if layer.pane == "regions"),
+            *(_image_json(image) for image in content.images),
+            *(layer.as_json() for layer in layers if layer.pane != "regions"),
+        ],
+    }
+    document = render(
+        "map_page.html",
+        lang=t.lang,
+        title=content.title,
+        styles=[Markup(read_asset(name)) for name in ("leaflet.css", "leaflet.fullscreen.css")],
+        scripts=[Markup(read_asset(name)) for name in ("leaflet.js", "leaflet.fullscreen.js")],
+        app=Markup(read_asset("review_map.js")),
+        title_box=title_html(content, t, review_ids),
+        legend=legend_html(content, t, layers),
+        data=_script_json(data),
     )
-    document = _stable_ids(root.render())
     logger.debug("Review map rendered: %d characters", len(document))
-    return document
+    return str(document)

@@ -2,10 +2,11 @@
 
 Each text field of every layer (titles, ids, names, reasons, link ends, the currency) holds
 payloads that would run if they reached the page as markup or as JavaScript: closing the
-script folium embeds them in, breaking out of a template literal, or adding elements. After
-loading, a small harness puts every popup's and tooltip's content into the page (as a
-reviewer's clicks would), and the DOM is read back: no payload ran, the text is shown.
-Skipped where Chromium is absent (it is installed by .ci/run).
+script that holds the map's data, breaking out of a template literal, or adding elements.
+After loading, a small harness opens every feature's popup (as a reviewer's clicks would),
+its tooltip, the popup of a click on the map and the search results, and puts their content
+into the page again; the DOM is read back: no payload ran, the text is shown. Skipped where
+Chromium is absent (it is installed by .ci/run).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import LineString, Point
 
-from netplan.report.review_map import render_review_map
+from netplan.report.run_map import review_map_html
+from tests.unit.test_review_map import cell_lonlat, make_run, tower
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
@@ -37,8 +39,8 @@ PAYLOADS = (
 ALL = " | ".join(PAYLOADS)
 CRS = "EPSG:4326"
 
-#: after load: every popup and tooltip content goes into #harness; a control image whose
-#: onerror must run proves that handlers do run in this browser set-up
+#: after load: every popup, tooltip, the clicked place's popup and the search results go into
+#: #harness; a control image whose onerror must run proves that handlers do run here
 HARNESS = """
 window.addEventListener('load', function () {
   var out = document.createElement('div'); out.id = 'harness'; document.body.appendChild(out);
@@ -47,123 +49,120 @@ window.addEventListener('load', function () {
     '<img src="x" onerror="document.body.setAttribute(\\'data-control\\', \\'ran\\')">';
   out.appendChild(control);
   var shown = 0;
-  function show(content, layer) {
-    try {
-      if (typeof content === 'function') content = content(layer);
-      if (content === undefined || content === null) return;
-      var box = document.createElement('div');
-      if (content instanceof Node) box.appendChild(content.cloneNode(true));
-      else box.innerHTML = String(content);
-      out.appendChild(box); shown += 1;
-    } catch (e) {}
+  function keep(html) {
+    var box = document.createElement('div'); box.innerHTML = String(html);
+    out.appendChild(box); shown += 1;
   }
-  MAP.eachLayer(function (layer) {
-    [layer.getPopup && layer.getPopup(), layer.getTooltip && layer.getTooltip()].forEach(
-      function (overlay) {
-        if (!overlay) return;
-        var content = overlay._content;
-        if (typeof content === 'function' && layer.eachLayer) {
-          layer.eachLayer(function (part) { show(content, part); });
-        } else { show(content, layer); }
-      });
+  function popup() {
+    var all = document.querySelectorAll('.leaflet-popup-content');
+    if (all.length) keep(all[all.length - 1].innerHTML);
+  }
+  Object.keys(netplan.features).forEach(function (key) {
+    netplan.features[key].forEach(function (layer, i) {
+      if (key !== 'regions') { netplan.open(key, i); popup(); }
+      var tip = layer.getTooltip && layer.getTooltip();
+      if (tip) keep(tip._content);
+    });
   });
+  netplan.map.fire('click', {latlng: netplan.map.getCenter()});
+  popup();
+  var input = document.querySelector('.netplan-search input');
+  input.value = 'pwned'; input.dispatchEvent(new Event('input'));
+  keep(document.querySelector('.netplan-results').innerHTML);
   document.body.setAttribute('data-shown', String(shown));
 });
 """
 
 
-def _site(i: int, kind: str) -> dict:
-    return {
-        "id": f"{PAYLOADS[i]}#{kind}",
-        "kind": kind,
-        "technology": PAYLOADS[3],
-        "backhaul": PAYLOADS[6],
-        "capex": 1e9,
-        "opex_per_year": 1e8,
-        "total_cost": 1.5e9,
-        "people_newly_covered": 420,
-        "cost_per_person": 3.5e6,
-        "reason": ALL,
-        "geometry": Point(124.1 + 0.1 * i, -8.5),
-    }
-
-
 def _hostile_map() -> str:
-    def gdf(rows: list[dict]) -> gpd.GeoDataFrame:
-        return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
-
-    regions = gdf(
-        [
-            {
-                "name": ALL,
-                "code": PAYLOADS[2],
-                "population": 1000,
-                "coverage_before_pct": 40.0,
-                "geometry": box(124, -9, 125, -8),
-            }
-        ]
+    """A plan run whose every text field from an input holds the payloads."""
+    crs = "EPSG:4326"
+    site = tower(
+        f"{PAYLOADS[0]}#tower",
+        40,
+        40,
+        "fiber",
+        name=ALL,
+        technology=PAYLOADS[3],
+        reason=ALL,
+        region=ALL,
+        blank_spot=PAYLOADS[1],
+        blank_spot_village=PAYLOADS[2],
+        backhaul_to=PAYLOADS[4],
+        relays_to=PAYLOADS[5],
+        runner_up=PAYLOADS[6],
     )
-    links = gdf(
-        [
-            {
-                "type": "microwave",
-                "length_km": 3.0,
-                "total_cost": 1e8,
-                "from": PAYLOADS[0],
-                "to": PAYLOADS[4],
-                "geometry": LineString([(124.1, -8.5), (124.2, -8.5)]),
-            }
-        ]
+    hotspot = tower(
+        f"{PAYLOADS[5]}#wifi",
+        80,
+        170,
+        "satellite",
+        kind="wifi",
+        name=ALL,
+        reach_m=250.0,
+        runner_up=None,
     )
-    villages = gdf(
-        [
-            {
-                "id": PAYLOADS[5],
-                "name": PAYLOADS[1],
-                "people": 10,
-                "signal_before": False,
-                "signal_after": False,
-                "how_to_reach": ALL,
-                "geometry": Point(124.3, -8.4),
-            }
-        ]
-    )
-    return render_review_map(
-        title=ALL,
-        currency=PAYLOADS[2],
-        regions=regions,
-        blank_spots=gdf(
-            [{"id": PAYLOADS[1], "population": 5, "geometry": box(124.1, -8.6, 124.2, -8.5)}]
+    run = make_run()
+    summary = {**run.summary, "scenario": ALL, "currency": PAYLOADS[2]}
+    return review_map_html(
+        make_run(
+            summary=summary,
+            sites=gpd.GeoDataFrame([site], crs=crs),
+            hotspots=gpd.GeoDataFrame([hotspot], crs=crs),
+            links=gpd.GeoDataFrame(
+                [
+                    {
+                        "id": PAYLOADS[1],
+                        "type": "microwave",
+                        "length_km": 3.0,
+                        "total_cost": 1e8,
+                        "from": PAYLOADS[0],
+                        "to": PAYLOADS[4],
+                        "terrain": ALL,
+                        "geometry": LineString([cell_lonlat(5, 5), cell_lonlat(40, 40)]),
+                    }
+                ],
+                crs=crs,
+            ),
+            villages=gpd.GeoDataFrame(
+                [
+                    {
+                        "id": PAYLOADS[5],
+                        "name": PAYLOADS[1],
+                        "people": 10,
+                        "signal_before": False,
+                        "signal_after": False,
+                        "how_to_reach": ALL,
+                        "geometry": Point(*cell_lonlat(150, 250)),
+                    }
+                ],
+                crs=crs,
+            ),
+            regions=run.regions.assign(name=ALL, code=PAYLOADS[2]),
+            blank_spots=run.blank_spots.assign(id=PAYLOADS[1], nearest_village=ALL),
+            existing_sites=gpd.GeoDataFrame(
+                [
+                    {
+                        "id": PAYLOADS[0],
+                        "technology": PAYLOADS[6],
+                        "cells": 3,
+                        "geometry": Point(*cell_lonlat(100, 100)),
+                    }
+                ],
+                crs=crs,
+            ),
+            report_blocks=run.report_blocks.assign(id=ALL)
+            if run.report_blocks is not None
+            else None,
         ),
-        coverage_before=gdf([{"geometry": box(124.5, -8.9, 124.9, -8.2)}]),
-        coverage_new=gdf([{"geometry": box(124.05, -8.65, 124.25, -8.45)}]),
-        existing_sites=gdf(
-            [
-                {
-                    "id": PAYLOADS[0],
-                    "technology": PAYLOADS[6],
-                    "cells": 3,
-                    "geometry": Point(124.6, -8.6),
-                }
-            ]
-        ),
-        sites=gdf([_site(0, "tower"), _site(4, "tower")]),
-        hotspots=gdf([_site(5, "wifi")]),
-        links=links,
-        summary={"total_cost": 1.5e9, "new_towers": 2},
-        villages=villages,
+        lang="en",
     )
 
 
 def test_hostile_names_stay_text_in_a_browser(tmp_path: Path) -> None:
     html = _hostile_map()
-    name = re.search(r"var (map_[0-9a-f]+) = L\.map", html)
-    assert name is not None
     page = tmp_path / "map.html"
-    page.write_text(
-        html.replace("</html>", f"<script>{HARNESS.replace('MAP', name.group(1))}</script></html>"),
-        encoding="utf-8",
-    )
+    page.write_text(html.replace("</html>", f"<script>{HARNESS}</script></html>"), encoding="utf-8")
     assert CHROMIUM is not None
     dom = subprocess.run(
         [
@@ -195,4 +194,5 @@ def test_hostile_names_stay_text_in_a_browser(tmp_path: Path) -> None:
     harness = dom[dom.index('id="harness"') :]
     # the names are shown, as text: in the title box, the site popups and the tooltips
     assert dom.count("&lt;/script&gt;&lt;img id=") >= 3
-    assert "Opex per year" in harness and "&lt;svg id=" in harness
+    assert "All-in cost per person" in harness and "&lt;svg id=" in harness
+    assert "Coordinates (lat, lon)" in harness  # the clicked place's popup, with its regency

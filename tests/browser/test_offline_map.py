@@ -133,3 +133,21 @@ def test_demo_map_renders_offline_without_external_requests(demo_map: Path, tmp_
     # not blank: many distinct colours, not one flat background
     assert pixels.std() > 20
     assert len(np.unique(pixels.reshape(pixels.shape[0], -1).T, axis=0)) > 500
+
+
+def test_every_demo_tower_answers_a_real_click(demo_map: Path) -> None:
+    """Each new tower of the demo, clicked with the mouse at its pixel, shows its own popup
+    with its id and the people it newly covers (fiber-fed towers sit on their link)."""
+    from tests.browser.map_page import MapPage, chromium, features
+
+    sites = features(demo_map.parent, "plan.geojson")
+    assert sites
+    with chromium() as browser:
+        page = MapPage(browser, demo_map)
+        for site in sites:
+            lon, lat = site["geometry"]["coordinates"]
+            text = page.click_at(lat, lon)
+            props = site["properties"]
+            assert props["id"] in text, text
+            assert f"{round(props['people_newly_covered']):,} people" in text, text
+        assert page.requests == [] and page.errors == []
