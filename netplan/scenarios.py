@@ -1,35 +1,137 @@
 """Budget (or target) sweeps: one analysis and one set of footprints, many plans.
 
 Each scenario re-solves the same problem with another budget, starting from the previous
-(smaller budget) plan, so coverage never falls as the budget rises. The table holds what a
-ministry compares: cost, coverage, people and villages newly covered, cost per person,
-regional fairness, and which sites each step adds or drops.
+(smaller budget) plan, so coverage never falls as the budget rises. Such free plans need not
+contain each other: a larger budget may drop a site that a smaller one built. With
+``nested=True`` every plan is forced to keep the previous plan's sites, so the plans are
+rollout phases; the free plans are solved as well, so the record says what nesting cost.
+
+The sweep's record (:attr:`Sweep.record`, written as ``scenarios.json``) holds every figure
+the scenarios report shows: per scenario the summary figures, the marginal cost per newly
+covered person, the solver's bound and gap, reproducibility, the sites, each regency's
+figures and the fairness across regencies; and whether the plans are nested.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from netplan import progress
 from netplan.config import Scenario
 from netplan.evaluate import plan_tables
-from netplan.optimize.problem import Design
-from netplan.pipeline import PlanResult, Timings, analyze, build_options, build_problem, solve_plan
-from netplan.report.templating import render
+from netplan.optimize.problem import CoverageProblem, Design
+from netplan.pipeline import (
+    Analysis,
+    Options,
+    PlanResult,
+    Timings,
+    analyze,
+    build_options,
+    build_problem,
+    solve_plan,
+)
 
 logger = logging.getLogger(__name__)
+
+Mode = Literal["budget", "target"]
+
+#: the name of a scenario's value in the record
+_KEY: dict[Mode, str] = {"budget": "budget", "target": "target_coverage"}
+#: version of the ``scenarios.json`` layout (2: per-scenario figures, regions, nesting)
+RECORD_FORMAT = 2
+
+#: per-regency figures a scenario keeps from its plan's ``summary["regions"]``
+REGION_KEYS = (
+    "name",
+    "population",
+    "coverage_before_pct",
+    "coverage_after_pct",
+    "villages",
+    "villages_with_signal_before",
+    "villages_with_signal_after",
+    "villages_gaining_signal",
+    "new_towers",
+    "new_wifi",
+    "spend",
+)
 
 
 @dataclass(frozen=True)
 class Sweep:
-    """The scenarios' table (one row per budget or target) and each scenario's plan."""
+    """The scenarios' table (one row per budget or target), each scenario's plan, and the
+    record that ``scenarios.json`` holds (everything the report shows)."""
 
     table: pd.DataFrame
     plans: list[PlanResult]
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One solved scenario: its plan, its summary and the sites it builds."""
+
+    value: float
+    result: PlanResult
+    summary: dict[str, Any]
+    sites: list[str]
+    reproducible: bool
+
+    @property
+    def stops(self) -> list[str]:
+        return list(self.result.solution.time_stops)
+
+
+@dataclass(frozen=True)
+class _Link:
+    """What the next plan of a sequence inherits: the previous design (a warm start, or
+    sites to keep) and whether the clock stopped a plan it depends on."""
+
+    design: Design | None = None
+    clock_stopped: bool = False
+
+
+@dataclass(frozen=True)
+class _Sweeper:
+    """The shared work of a sweep: one analysis, one set of options, one base problem."""
+
+    analysis: Analysis
+    options: Options
+    base: CoverageProblem
+    mode: Mode
+
+    def problem_at(self, value: float) -> CoverageProblem:
+        if self.mode == "budget":
+            return replace(self.base, budget=value, target=None)
+        pop = self.analysis.layers.population
+        total = float(pop.sum(dtype=np.float64))
+        before = float(pop[self.analysis.coverage_before.covered].sum(dtype=np.float64))
+        return replace(self.base, budget=None, target=max(0.0, value * total - before))
+
+    def solve(self, value: float, link: _Link, *, keep_sites: bool) -> tuple[_Step, _Link]:
+        """One scenario of a sequence: warm-started from the previous plan in budget mode,
+        and with ``keep_sites`` forced to build every site the previous plan built.
+
+        A plan depends on the previous one when it starts from it (budget mode) or keeps
+        its sites: it is reproducible only when the clock stopped neither."""
+        problem = self.problem_at(value)
+        depends = link.design is not None and (self.mode == "budget" or keep_sites)
+        if keep_sites and link.design is not None:
+            problem = replace(problem, forced=_keep(problem, link.design))
+        warm = link.design if self.mode == "budget" else None
+        result = solve_plan(self.analysis, self.options, problem, warm=warm)
+        stopped = bool(result.solution.time_stops)
+        tables = plan_tables(result)
+        sites = sorted(map(str, [*tables.sites["id"], *tables.hotspots["id"]]))
+        inherited = depends and link.clock_stopped
+        step = _Step(value, result, tables.summary, sites, not stopped and not inherited)
+        return step, _Link(result.solution.design, clock_stopped=not step.reproducible)
 
 
 def parse_sweep(text: str) -> list[float]:
@@ -48,148 +150,281 @@ def parse_sweep(text: str) -> list[float]:
 
 
 def run_sweep(
-    scenario: Scenario, *, budgets: list[float] | None = None, targets: list[float] | None = None
+    scenario: Scenario,
+    *,
+    budgets: list[float] | None = None,
+    targets: list[float] | None = None,
+    nested: bool = False,
 ) -> Sweep:
-    """Plan every budget (ascending) or coverage target, reusing coverage and footprints."""
+    """Plan every budget (ascending) or coverage target, reusing coverage and footprints.
+
+    Parameters
+    ----------
+    budgets, targets
+        Exactly one of them: budgets in the scenario's currency, or coverage targets as
+        shares of the population (0-1).
+    nested
+        Force each plan to keep the sites of the previous (smaller) scenario's plan, so the
+        plans are rollout phases. The free plans (what a sweep without ``nested`` returns)
+        are solved too, to measure what nesting costs.
+    """
     if (budgets is None) == (targets is None):
         raise ValueError("give budgets or targets")
+    mode: Mode = "budget" if budgets is not None else "target"
+    values = sorted(budgets if budgets is not None else targets or [])
     analysis = analyze(scenario, timings=Timings())
     options = build_options(analysis)
-    base = build_problem(analysis, options)
-    pop = analysis.layers.population
-    total = float(pop.sum(dtype=np.float64))
-    before = float(pop[analysis.coverage_before.covered].sum(dtype=np.float64))
-    plans: list[PlanResult] = []
-    rows: list[dict[str, Any]] = []
-    warm: Design | None = None
-    previous: set[str] = set()
-    clock_stopped_before = False  # a budget's plan starts from the previous budget's plan
-    values = sorted(budgets) if budgets is not None else sorted(targets or [])
-    for value in values:
-        if budgets is not None:
-            problem = replace(base, budget=value, target=None)
-        else:
-            problem = replace(base, budget=None, target=max(0.0, value * total - before))
-        result = solve_plan(analysis, options, problem, warm=warm)
-        if budgets is not None:
-            warm = result.solution.design  # feasible at every larger budget
-        tables = plan_tables(result)
-        s = tables.summary
-        stops = result.solution.time_stops
-        reproducible = not stops and not clock_stopped_before
-        if budgets is not None:
-            clock_stopped_before = not reproducible
-        ids = set(tables.sites["id"]) | set(tables.hotspots["id"])
-        fair = s["fairness"]
-        villages = s.get("villages_with_signal_after")
-        unconnected = s["unconnected_households_newly_covered"]
-        rows.append(
-            {
-                "budget": value if budgets is not None else None,
-                "target_coverage": value if targets is not None else None,
-                "total_cost": s["total_cost"],
-                "coverage_before_pct": s["coverage_before_pct"],
-                "coverage_after_pct": s["coverage_after_pct"],
-                "population_newly_covered": s["population_newly_covered"],
-                "population_wifi_reach": s["population_wifi_reach"],
-                "households_newly_covered": s["households_newly_covered"],
-                "unconnected_households_newly_covered": unconnected,
-                "villages_with_signal_after": villages,
-                "villages_newly_covered": (
-                    villages - s["villages_with_signal_before"] if villages is not None else None
-                ),
-                "cost_per_new_person": s["cost_per_new_person"],
-                "cost_per_unconnected_household": (
-                    round(s["total_cost"] / unconnected) if unconnected > 0 else None
-                ),
-                "new_towers": s["new_towers"],
-                "new_wifi": s["new_wifi"],
-                "min_region_coverage_pct": fair.get("min_region_coverage_after_pct"),
-                "gini_region_coverage": fair.get("gini_after"),
-                "solver_status": s["solver"]["status"],
-                "solver_gap": s["solver"]["gap"],
-                # false when the time limit stopped this budget's search, or a smaller
-                # budget's whose plan this one started from
-                "reproducible": reproducible,
-                "stages_stopped_by_time": "; ".join(stops),
-                "sites_added": " ".join(sorted(ids - previous)),
-                "sites_dropped": " ".join(sorted(previous - ids)),
-            }
-        )
-        previous = ids
-        plans.append(result)
-        logger.info(
-            "scenario %s: %.1f%% coverage for %s %.0f",
-            value,
-            s["coverage_after_pct"],
-            scenario.currency,
-            s["total_cost"],
-        )
-    return Sweep(pd.DataFrame(rows), plans)
+    sweeper = _Sweeper(analysis, options, build_problem(analysis, options), mode)
+    free: list[_Step] = []
+    kept: list[_Step] = []
+    free_link = kept_link = _Link()
+    with progress.task("Scenarios", total=len(values)) as advance:
+        for value in values:
+            loose, free_link = sweeper.solve(value, free_link, keep_sites=False)
+            free.append(loose)
+            if nested and kept:
+                step, kept_link = sweeper.solve(value, kept_link, keep_sites=True)
+            else:  # a free sweep, or the first phase (it keeps nothing): the free plan
+                step, kept_link = loose, free_link
+            kept.append(step)
+            _log_step(scenario, step)
+            advance(1)
+    record = scenarios_record(scenario, sweeper, kept, free if nested else None)
+    return Sweep(_table(kept, mode, free if nested else None), [s.result for s in kept], record)
 
 
-def sweep_html(sweep: Sweep, *, title: str, currency: str) -> str:
-    """A self-contained page: the cost-coverage curve (inline SVG), the table, the changes.
+def _keep(problem: CoverageProblem, design: Design) -> np.ndarray:
+    """Per site: 1 where ``design`` built it (or a reviewer accepted it), 0 where a reviewer
+    rejected it, -1 free."""
+    forced = (
+        problem.forced.copy()
+        if problem.forced is not None
+        else np.full(problem.n_groups, -1, dtype=np.int64)
+    )
+    forced[problem.built(design.selected)] = 1
+    return forced
 
-    Rendered from a template with autoescaping: the title, the currency and the site ids in
-    the table reach the page as text, never as markup.
-    """
-    table = sweep.table
-    return str(
-        render(
-            "scenarios.html",
-            title=title,
-            currency=currency,
-            chart=_cost_coverage_chart(table),
-            columns=[str(c) for c in table.columns],
-            rows=[[_table_cell(v) for v in row] for row in table.itertuples(index=False)],
-        )
+
+def _log_step(scenario: Scenario, step: _Step) -> None:
+    s = step.summary
+    logger.info(
+        "scenario %s: %.1f%% coverage for %s %.0f",
+        step.value,
+        s["coverage_after_pct"],
+        scenario.currency,
+        s["total_cost"],
     )
 
 
-def _table_cell(value: Any) -> str:
-    """A figure as the page shows it: thousands separators, two decimals, blank if missing."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return str(value)
-    if isinstance(value, float | np.floating):
-        return f"{value:,.2f}"
-    if isinstance(value, int | np.integer):
-        return f"{value:,}"
-    return str(value)
+# --- the record: everything scenarios.json holds and the report shows ------------------------
 
 
-def _cost_coverage_chart(table: pd.DataFrame) -> dict[str, Any]:
-    """Positions (in SVG pixels) and labels of the cost-coverage curve."""
-    x = table["total_cost"].to_numpy(dtype=float)
-    y = table["coverage_after_pct"].to_numpy(dtype=float)
-    width, height, pad = 640, 320, 50
-    x_hi = max(float(x.max()) if x.size else 1.0, 1.0)
-    y_lo = float(table["coverage_before_pct"].min()) if len(table) else 0.0
-    y_hi = max(float(y.max()) if y.size else 100.0, y_lo + 1.0)
+def scenarios_record(
+    scenario: Scenario,
+    sweeper: _Sweeper,
+    steps: Sequence[_Step],
+    free: Sequence[_Step] | None,
+) -> dict[str, Any]:
+    """The sweep as plain data (``scenarios.json``): what the report and the xlsx show.
 
-    def px(v: float) -> float:
-        return round(pad + (width - 2 * pad) * v / x_hi, 1)
-
-    def py(v: float) -> float:
-        return round(height - pad - (height - 2 * pad) * (v - y_lo) / (y_hi - y_lo), 1)
-
-    pairs = list(zip(x.tolist(), y.tolist(), strict=True))
+    ``free`` are the free plans when ``steps`` are nested ones (None for a free sweep).
+    """
+    first = steps[0].summary if steps else {}
+    entries = [_entry(step, sweeper.mode) for step in steps]
+    _add_marginal_costs(entries)
+    if free is not None:
+        for entry, plan in zip(entries, free, strict=True):
+            entry["free_plan"] = _free_plan(plan)
     return {
-        "width": width,
-        "height": height,
-        "left": pad,
-        "right": width - pad,
-        "top": pad,
-        "bottom": height - pad,
-        "x_max": f"{x_hi:,.3g}",
-        "y_lo": f"{y_lo:.0f}",
-        "y_lo_at": py(y_lo),
-        "y_hi": f"{y_hi:.0f}",
-        "y_hi_at": py(y_hi),
-        "points": " ".join(f"{px(a)},{py(b)}" for a, b in pairs),
-        "dots": [
-            {"x": px(a), "y": py(b), "cost": f"{a:,.0f}", "coverage": f"{b:.1f}"} for a, b in pairs
-        ],
+        "format": RECORD_FORMAT,
+        "scenario": scenario.name,
+        "currency": scenario.currency,
+        "mode": sweeper.mode,
+        "objective": _objective(scenario, sweeper),
+        "population_total": first.get("population_total"),
+        "coverage_before_pct": first.get("coverage_before_pct"),
+        "villages_total": first.get("villages_total"),
+        "villages_with_signal_before": first.get("villages_with_signal_before"),
+        "nesting": _nesting(steps, free, sweeper.mode),
+        "scenarios": entries,
+        "rows": _table(steps, sweeper.mode, free).to_dict("records"),
+    }
+
+
+def _objective(scenario: Scenario, sweeper: _Sweeper) -> dict[str, Any]:
+    """What the solver's objective (and so its bound) counts: the gap's explanation needs it."""
+    evidence = sweeper.analysis.evidence
+    boosted = evidence is not None and scenario.reports.weight != 1.0 and evidence.dark_cells.size
+    return {
+        "maximise": scenario.objective.maximise,
+        "demand_weight": scenario.demand.weight,
+        "wifi_weight": scenario.objective.wifi_weight if bool(sweeper.base.is_wifi.any()) else 0.0,
+        "reports_weight": scenario.reports.weight if boosted else 1.0,
+    }
+
+
+def _entry(step: _Step, mode: Mode) -> dict[str, Any]:
+    """One scenario's figures: the summary's, the solver's and each regency's."""
+    s = step.summary
+    solver = s["solver"]
+    return {
+        "budget": step.value if mode == "budget" else None,
+        "target_coverage": step.value if mode == "target" else None,
+        "total_cost": round(float(s["total_cost"]), 2),
+        "capex": round(float(s["capex"]), 2),
+        "opex_per_year": round(float(s["opex_per_year"]), 2),
+        "population_newly_covered": s["population_newly_covered"],
+        "population_wifi_reach": s["population_wifi_reach"],
+        "coverage_after_pct": s["coverage_after_pct"],
+        "villages_with_signal_after": s.get("villages_with_signal_after"),
+        "villages_gaining_signal": _villages_gaining(s),
+        "cost_per_new_person": s["cost_per_new_person"],
+        "new_towers": s["new_towers"],
+        "new_wifi": s["new_wifi"],
+        "fiber_km": s["fiber_km"],
+        "solver": {k: solver[k] for k in ("status", "objective", "bound", "gap")},
+        "reproducible": step.reproducible,
+        "stages_stopped_by_time": step.stops,
+        "sites": step.sites,
+        "regions": [_region(r) for r in s["regions"]],
+        "fairness": {k: v for k, v in s["fairness"].items() if k != "rules"},
+    }
+
+
+def _villages_gaining(figures: dict[str, Any]) -> int | None:
+    """Villages that gain signal: given, or with signal after minus before (None when the
+    scenario has no villages)."""
+    given = figures.get("villages_gaining_signal")
+    if given is not None:
+        return int(given)
+    after, before = (
+        figures.get("villages_with_signal_after"),
+        figures.get("villages_with_signal_before"),
+    )
+    return int(after) - int(before) if after is not None and before is not None else None
+
+
+def _region(figures: dict[str, Any]) -> dict[str, Any]:
+    out = {key: figures.get(key) for key in REGION_KEYS}
+    out["villages_gaining_signal"] = _villages_gaining(figures)
+    return out
+
+
+def _add_marginal_costs(entries: list[dict[str, Any]]) -> None:
+    """Per scenario: the extra cost per extra person newly covered against the previous
+    scenario (the first against building nothing); None when no more people are covered."""
+    previous = {"total_cost": 0.0, "population_newly_covered": 0.0}
+    for entry in entries:
+        extra_people = entry["population_newly_covered"] - previous["population_newly_covered"]
+        extra_cost = entry["total_cost"] - previous["total_cost"]
+        entry["marginal_cost_per_new_person"] = (
+            round(extra_cost / extra_people) if extra_people >= 0.5 else None
+        )
+        previous = entry
+
+
+def _free_plan(step: _Step) -> dict[str, Any]:
+    s = step.summary
+    return {
+        "total_cost": round(float(s["total_cost"]), 2),
+        "population_newly_covered": s["population_newly_covered"],
+        "coverage_after_pct": s["coverage_after_pct"],
+        "solver": {k: s["solver"][k] for k in ("status", "objective", "bound", "gap")},
+        "reproducible": step.reproducible,
+        "sites": step.sites,
+    }
+
+
+def _dropped(steps: Sequence[_Step], mode: Mode) -> list[dict[str, Any]]:
+    """Per scenario whose plan drops sites of the previous one: which."""
+    out = []
+    for before, after in itertools.pairwise(steps):
+        gone = sorted(set(before.sites) - set(after.sites))
+        if gone:
+            out.append({_KEY[mode]: after.value, "sites": gone})
+    return out
+
+
+def _nesting(steps: Sequence[_Step], free: Sequence[_Step] | None, mode: Mode) -> dict[str, Any]:
+    """Whether each plan contains the previous one's sites; with ``free`` (nested plans),
+    whether the free plans happened to, and what nesting cost against them."""
+    dropped = _dropped(steps, mode)
+    out: dict[str, Any] = {
+        "requested": free is not None,
+        "plans_nested": not dropped,
+        "dropped": dropped,
+    }
+    if free is None:
+        return out
+    free_dropped = _dropped(free, mode)
+    out["free_plans_nested"] = not free_dropped
+    out["free_plans_dropped"] = free_dropped
+    # budget mode loses people; target mode pays more for the same target
+    out["cost"] = [
+        {
+            _KEY[mode]: kept.value,
+            "people_lost": round(
+                loose.summary["population_newly_covered"]
+                - kept.summary["population_newly_covered"],
+                1,
+            ),
+            "extra_cost": round(float(kept.summary["total_cost"] - loose.summary["total_cost"]), 2),
+        }
+        for kept, loose in zip(steps, free, strict=True)
+    ]
+    return out
+
+
+# --- the flat table: scenarios.csv ------------------------------------------------------------
+
+
+def _table(steps: Sequence[_Step], mode: Mode, free: Sequence[_Step] | None) -> pd.DataFrame:
+    """One row per scenario, the columns of ``scenarios.csv``."""
+    rows = []
+    previous: set[str] = set()
+    for i, step in enumerate(steps):
+        row = _row(step, mode)
+        ids = set(step.sites)
+        row["sites_added"] = " ".join(sorted(ids - previous))
+        row["sites_dropped"] = " ".join(sorted(previous - ids))
+        if free is not None:
+            loose = free[i].summary
+            row["free_plan_population_newly_covered"] = loose["population_newly_covered"]
+            row["free_plan_total_cost"] = loose["total_cost"]
+        previous = ids
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _row(step: _Step, mode: Mode) -> dict[str, Any]:
+    s = step.summary
+    fair = s["fairness"]
+    villages = s.get("villages_with_signal_after")
+    unconnected = s["unconnected_households_newly_covered"]
+    return {
+        "budget": step.value if mode == "budget" else None,
+        "target_coverage": step.value if mode == "target" else None,
+        "total_cost": s["total_cost"],
+        "coverage_before_pct": s["coverage_before_pct"],
+        "coverage_after_pct": s["coverage_after_pct"],
+        "population_newly_covered": s["population_newly_covered"],
+        "population_wifi_reach": s["population_wifi_reach"],
+        "households_newly_covered": s["households_newly_covered"],
+        "unconnected_households_newly_covered": unconnected,
+        "villages_with_signal_after": villages,
+        "villages_newly_covered": _villages_gaining(s),
+        "cost_per_new_person": s["cost_per_new_person"],
+        "cost_per_unconnected_household": (
+            round(s["total_cost"] / unconnected) if unconnected > 0 else None
+        ),
+        "new_towers": s["new_towers"],
+        "new_wifi": s["new_wifi"],
+        "min_region_coverage_pct": fair.get("min_region_coverage_after_pct"),
+        "gini_region_coverage": fair.get("gini_after"),
+        "solver_status": s["solver"]["status"],
+        "solver_gap": s["solver"]["gap"],
+        # false when the time limit stopped this scenario's search, or a smaller one's
+        # whose plan this one started from (or kept)
+        "reproducible": step.reproducible,
+        "stages_stopped_by_time": "; ".join(step.stops),
     }

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from netplan.cli.main import cli
 from netplan.evaluate import gini
+from tests.cli.test_scenarios_report import write_two_site_scenario
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -57,6 +58,11 @@ def test_budget_sweep_is_monotone_and_matches_single_plans(tiny: Path, tmp_path:
         assert int(row["new_towers"]) == s["new_towers"]
     # what changes between budgets is listed
     assert rows[1]["sites_added"] and not rows[0]["sites_added"]
+    # scenarios.json holds the same plans, and says whether they are nested
+    record = json.loads((out / "scenarios.json").read_text())
+    assert [e["population_newly_covered"] for e in record["scenarios"]] == covered
+    assert record["nesting"]["requested"] is False
+    assert record["nesting"]["plans_nested"] == (not any(r["sites_dropped"] for r in rows))
 
 
 def test_sweep_and_targets_forms(tiny: Path, tmp_path: Path) -> None:
@@ -77,6 +83,26 @@ def test_sweep_and_targets_forms(tiny: Path, tmp_path: Path) -> None:
     ] == [True, True]
     bad = CliRunner().invoke(cli, ["scenarios", "-c", str(tiny), "--sweep", "1:2"])
     assert bad.exit_code == 2 and "FROM:TO:STEPS" in bad.output
+
+
+def test_nested_targets_keep_the_previous_sites_and_cost_more(tmp_path: Path) -> None:
+    """Coverage targets: the cheapest plan for 80% is a small cell on the far village (P),
+    for 95% a macro tower between the dark villages (Q) alone; nested, 95% keeps P."""
+    config = write_two_site_scenario(tmp_path / "inputs")
+    runs = {}
+    for name, extra in (("free", []), ("nested", ["--nested"])):
+        out = tmp_path / name
+        args = ["-q", "scenarios", "-c", str(config), "--targets", "0.8,0.95", "--out", str(out)]
+        result = CliRunner().invoke(cli, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        runs[name] = json.loads((out / "scenarios.json").read_text())
+    free, nested = (runs[k]["scenarios"] for k in ("free", "nested"))
+    assert [e["sites"] for e in free] == [["P"], ["Q"]]
+    assert [e["sites"] for e in nested] == [["P"], ["P", "Q"]]
+    cost = runs["nested"]["nesting"]["cost"]
+    assert cost[1]["extra_cost"] == pytest.approx(nested[1]["total_cost"] - free[1]["total_cost"])
+    assert cost[1]["extra_cost"] > 0 and cost[0]["extra_cost"] == 0
+    assert all(e["coverage_after_pct"] >= 100 * t for e, t in zip(nested, [0.8, 0.95], strict=True))
 
 
 def test_gini_and_minimum_match_a_hand_computation() -> None:
