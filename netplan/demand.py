@@ -84,7 +84,12 @@ def existing_coverage(
         for site in layers.existing_sites.itertuples()
     ]
     footprints: list[Footprint] = map_sites(
-        footprint_of, model, requests, client=client, batch_size=scenario.compute.batch_size
+        footprint_of,
+        model,
+        requests,
+        client=client,
+        batch_size=scenario.compute.batch_size,
+        label="Footprints of existing sites",
     )
     strength = best_server(layers.grid, footprints)
     return Coverage(covered=np.isfinite(strength), strength=strength)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
+from netplan import progress
 from netplan.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -59,16 +60,46 @@ def map_sites(
     *,
     client: Any = None,
     batch_size: int = 32,
+    label: str | None = None,
 ) -> list[R]:
     """``[fn(shared, item) for item in items]``, in order, on the cluster when ``client``
-    is given. ``fn`` must be a module-level function (it is pickled to the workers)."""
-    if client is None or not items:
-        return [fn(shared, item) for item in items]
+    is given. ``fn`` must be a module-level function (it is pickled to the workers).
+
+    ``label`` (one of :data:`netplan.progress.LABELS`) shows a bar that advances per batch,
+    here as each batch finishes and on a cluster as each batch's future completes.
+    """
+    batches = [items[i : i + batch_size] for i in range(0, len(items), max(1, batch_size))]
+    with _bar(label, len(items)) as advance:
+        if client is None or not items:
+            out: list[R] = []
+            for batch in batches:
+                out.extend(_run_batch(fn, shared, batch))
+                advance(len(batch))
+            return out
+        return _map_on_cluster(client, fn, shared, batches, advance)
+
+
+def _bar(label: str | None, total: int) -> AbstractContextManager[progress.Advance]:
+    return progress.task(label, total=total) if label else nullcontext(progress.ignore)
+
+
+def _map_on_cluster(
+    client: Any,
+    fn: Callable[[Any, T], R],
+    shared: Any,
+    batches: list[Sequence[T]],
+    advance: progress.Advance,
+) -> list[R]:
+    """Every batch on the cluster, results in the batches' order."""
+    from dask.distributed import as_completed
+
     # a fresh key each call: a repeated scatter of equal data under its hash key can race
     # with the release of the previous call's copy
     remote = client.scatter(shared, broadcast=True, hash=False)
-    batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
     futures = [client.submit(_run_batch, fn, remote, batch, pure=False) for batch in batches]
+    size_of = {future.key: len(batch) for future, batch in zip(futures, batches, strict=True)}
+    for done in as_completed(futures):
+        advance(size_of[done.key])
     out: list[R] = []
     for part in client.gather(futures):
         out.extend(part)

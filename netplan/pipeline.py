@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from netplan import progress
 from netplan.backhaul.network import BackhaulOptions, backhaul_options
 from netplan.candidates import candidate_sites
 from netplan.config import Scenario
@@ -65,7 +66,8 @@ class Timings:
         logger.info("%s ...", name)
         start = time.perf_counter()
         try:
-            yield
+            with progress.task(name.capitalize()):
+                yield
         finally:
             self.seconds[name] = round(time.perf_counter() - start, 3)
 
@@ -223,6 +225,7 @@ def build_options(analysis: Analysis) -> Options:
             requests,
             client=client,
             batch_size=scenario.compute.batch_size,
+            label="Footprints",
         )
     keep = [j for j, (pos, _) in enumerate(hits) if pos.size or table["id"].iat[j] in must_keep]
     cells = [hits[j][0] for j in keep]

@@ -17,6 +17,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
+from netplan import progress
 from netplan.config import FiberConfig
 from netplan.grid import Grid
 
@@ -175,13 +176,15 @@ def routes_to_backbone(
     src_nodes = surface.node(
         np.array([p[0] for _, p in sources]), np.array([p[1] for _, p in sources])
     )
-    dist, pred, origin = dijkstra(
-        surface.graph,
-        directed=False,
-        indices=np.unique(src_nodes),
-        min_only=True,
-        return_predecessors=True,
-    )
+    # one Dijkstra from every source at once: nothing to count, the bar shows the time
+    with progress.task("Fiber routes to the backbone"):
+        dist, pred, origin = dijkstra(
+            surface.graph,
+            directed=False,
+            indices=np.unique(src_nodes),
+            min_only=True,
+            return_predecessors=True,
+        )
     node_of_source = {int(n): i for i, n in enumerate(src_nodes)}
     tgt_nodes = surface.node(np.array([t[0] for t in targets]), np.array([t[1] for t in targets]))
     out: list[tuple[str, Route] | None] = []
@@ -211,33 +214,35 @@ def routes_between(
     nodes = surface.node(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
     finite = surface.multiplier[np.isfinite(surface.multiplier)]
     limit = surface.km_cost(max_km, float(finite.max()) if finite.size else 1.0)
-    for start in range(0, len(points), 64):
-        chunk = list(range(start, min(start + 64, len(points))))
-        dist, pred = dijkstra(
-            surface.graph,
-            directed=False,
-            indices=nodes[chunk],
-            limit=limit,
-            return_predecessors=True,
-        )
-        for row, i in enumerate(chunk):
-            costs = dist[row, nodes]
-            costs[i] = np.inf
-            reachable = np.flatnonzero(np.isfinite(costs))
-            order = reachable[np.argsort(costs[reachable], kind="stable")]
-            kept = 0
-            for j in order.tolist():
-                if kept >= neighbours:
-                    break
-                key = (min(i, int(j)), max(i, int(j)))
-                if key in out:
-                    kept += 1
-                    continue
-                path = _path(pred[row], int(nodes[j]), int(nodes[i]))
-                if not path:
-                    continue
-                route = _route(surface, path[::-1], float(costs[j]), points[i], points[int(j)])
-                if route.length_km <= max_km:
-                    out[key] = route
-                    kept += 1
+    with progress.task("Fiber routes between sites", total=len(points)) as advance:
+        for start in range(0, len(points), 64):
+            chunk = list(range(start, min(start + 64, len(points))))
+            dist, pred = dijkstra(
+                surface.graph,
+                directed=False,
+                indices=nodes[chunk],
+                limit=limit,
+                return_predecessors=True,
+            )
+            for row, i in enumerate(chunk):
+                costs = dist[row, nodes]
+                costs[i] = np.inf
+                reachable = np.flatnonzero(np.isfinite(costs))
+                order = reachable[np.argsort(costs[reachable], kind="stable")]
+                kept = 0
+                for j in order.tolist():
+                    if kept >= neighbours:
+                        break
+                    key = (min(i, int(j)), max(i, int(j)))
+                    if key in out:
+                        kept += 1
+                        continue
+                    path = _path(pred[row], int(nodes[j]), int(nodes[i]))
+                    if not path:
+                        continue
+                    route = _route(surface, path[::-1], float(costs[j]), points[i], points[int(j)])
+                    if route.length_km <= max_km:
+                        out[key] = route
+                        kept += 1
+            advance(len(chunk))
     return out

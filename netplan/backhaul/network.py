@@ -25,6 +25,7 @@ from rasterio.features import rasterize
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
+from netplan import progress
 from netplan.backhaul.fiber_routes import (
     Route,
     cost_surface,
@@ -245,7 +246,7 @@ def _microwave(
         return
     tree = cKDTree(np.array([t[2] for t in tails]))
     opex = mw.opex_per_year
-    for head, p in enumerate(points):
+    for head, p in progress.track(enumerate(points), "Microwave hops", total=len(points)):
         found = 0
         near = tree.query_ball_point(p, mw.max_hop_km * 1000.0)
         near.sort(key=lambda i: (np.hypot(tails[i][2][0] - p[0], tails[i][2][1] - p[1]), i))

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from ortools.linear_solver import pywraplp
 
+from netplan import progress
 from netplan.errors import InfeasibleError
 from netplan.optimize import local_search
 from netplan.optimize.bound import lagrangian_bound
@@ -204,7 +205,10 @@ def solve(
     if start_from is not None:
         hint = start_from
     else:
-        begun = starting_plan(problem, search_rounds=settings.search_rounds, search_s=clock.left())
+        with progress.task("Greedy plan and local search"):
+            begun = starting_plan(
+                problem, search_rounds=settings.search_rounds, search_s=clock.left()
+            )
         hint = begun.design
         if begun.search_stopped_by_time:
             time_stops.append("local search")
@@ -213,10 +217,11 @@ def solve(
         # and this way the village plan never lights up fewer villages than the demand plan
         # of the same problem (a stage of its own, with its own work limits and what is left
         # of the time limit)
-        plain = solve(
-            replace(problem, villages=None),
-            replace(settings, time_limit_s=clock.left(at_least=MIN_STAGE_S)),
-        )
+        with progress.task("Demand plan"):
+            plain = solve(
+                replace(problem, villages=None),
+                replace(settings, time_limit_s=clock.left(at_least=MIN_STAGE_S)),
+            )
         time_stops += [f"demand plan: {stage}" for stage in plain.time_stops]
         better = problem.objective(plain.design) > problem.objective(hint)
         if problem.feasible(plain.design) and better:
@@ -239,12 +244,13 @@ def solve(
         # warm start from the per-site optimum: each site on its cheapest own feed, solved
         # exactly (a much easier model), then fed for real; its cost is the last phase's job
         alone = per_site_problem(problem)
-        first = solve(
-            alone,
-            replace(settings, time_limit_s=clock.left(at_least=MIN_STAGE_S)),
-            start_from=Design(hint.selected),
-            cheapest_design=False,
-        )
+        with progress.task("Per-site plan"):
+            first = solve(
+                alone,
+                replace(settings, time_limit_s=clock.left(at_least=MIN_STAGE_S)),
+                start_from=Design(hint.selected),
+                cheapest_design=False,
+            )
         time_stops += [f"per-site stage: {stage}" for stage in first.time_stops]
         candidate = standalone_design(problem, first.selected)
         if problem.feasible(candidate) and not _worse(problem, candidate, hint, maximise):
@@ -264,7 +270,8 @@ def solve(
         clusters = site_clusters(problem)
         parts = split(problem, clusters=clusters) if _islands(problem, clusters) else []
         if len(parts) >= 2:
-            shared = share_budget(problem, parts, settings, seconds=clock.left(), client=client)
+            with progress.task("Cluster pricing"):
+                shared = share_budget(problem, parts, settings, seconds=clock.left(), client=client)
             if shared.stopped_by_time:
                 time_stops.append("cluster pricing")
             if problem.feasible(shared.design) and not _worse(
@@ -278,11 +285,12 @@ def solve(
     incumbent = problem.objective(hint)
     # (only from a feasible plan: its value is what the reduced costs are measured against)
     if maximise and problem.villages is None and problem.feasible(hint):
-        relax, lp_out_of_time = _timed_lp_relaxation(
-            problem,
-            seconds=clock.left(at_least=MIN_STAGE_S),
-            iterations=settings.lp_iteration_limit,
-        )
+        with progress.task("LP relaxation"):
+            relax, lp_out_of_time = _timed_lp_relaxation(
+                problem,
+                seconds=clock.left(at_least=MIN_STAGE_S),
+                iterations=settings.lp_iteration_limit,
+            )
         if lp_out_of_time:
             time_stops.append("LP relaxation")
     if relax is not None and relative_gap(incumbent, relax.value, maximise=True) <= (
@@ -332,7 +340,8 @@ def solve(
         settings.node_limit if settings.node_limit is not None else "any",
         remaining,
     )
-    status, scip_out_of_time = _timed_solve(solver, seconds=remaining, params=params)
+    with progress.task("SCIP search"):
+        status, scip_out_of_time = _timed_solve(solver, seconds=remaining, params=params)
     if scip_out_of_time:
         time_stops.append("SCIP")
     obj = solver.Objective()
@@ -641,7 +650,8 @@ def _cheapest_for(
     solver = _scip(settings, extra=CHEAPEST_DESIGN_SCIP)
     model = _Model(solver, problem, floor=value - 1e-6 * max(1.0, value))
     solver.SetHint(*model.hint(found))
-    status, out_of_time = _timed_solve(solver, seconds=max(seconds, MIN_STAGE_S))
+    with progress.task("Cheapest design"):
+        status, out_of_time = _timed_solve(solver, seconds=max(seconds, MIN_STAGE_S))
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return found, out_of_time
     cheaper = prune(problem, model.design())
