@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import platform
 import sys
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from netplan import __version__
 from netplan.config import Scenario
+from netplan.io.outputs import iso_time, source_date
 
 _PACKAGES = (
     "numpy",
@@ -22,7 +24,6 @@ _PACKAGES = (
     "pandas",
     "xarray",
     "ortools",
-    "folium",
     "pydantic",
     "click",
 )
@@ -55,6 +56,8 @@ def build_manifest(
     """The manifest record for a run (pure: hashes are computed by the caller)."""
     return {
         "netplan_version": __version__,
+        # the run date the map shows: SOURCE_DATE_EPOCH when set (a reproducible build), else now
+        "created": iso_time(source_date() or datetime.now(UTC)),
         "command": command,
         "scenario_file": str(scenario.source) if scenario.source else None,
         "inputs": input_hashes,

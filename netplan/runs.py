@@ -5,9 +5,11 @@ and ``analyze`` do, returning the output folder.
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -20,12 +22,20 @@ from netplan.evaluate import (
     population_figures,
     region_table,
 )
-from netplan.io.outputs import sha256_file
-from netplan.io.runs import coverage_raster, write_run
+from netplan.io.outputs import sha256_file, write_json
+from netplan.io.rasters import coverage_raster
+from netplan.io.run_files import read_run
+from netplan.io.run_folder import RUN_MARKER, atomic_dir
+from netplan.io.runs import write_run_data
 from netplan.manifest import build_manifest, describe_inputs
 from netplan.optimize.curve import budget_curve
 from netplan.pipeline import Analysis, PlanResult, Timings, analyze, plan
-from netplan.report.run_map import review_map_html
+from netplan.report.deliverables import DELIVERABLES, render_deliverables
+from netplan.report.scenarios_report import pdf_status, read_scenarios, write_scenarios_report
+
+#: a sweep's record, and what ``netplan map`` renders from it
+SCENARIOS_JSON = "scenarios.json"
+SCENARIOS_DELIVERABLES = ("scenarios.html", "scenarios.pdf", "scenarios.xlsx")
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +69,6 @@ def run_analysis(scenario: Scenario, *, out_dir: Path | None = None) -> tuple[Pa
         **extended_figures(analysis, figures),
     }
     with timings.stage("write outputs"):
-        html = review_map_html(analysis, summary=summary)
         manifest = build_manifest(
             scenario,
             command="analyze",
@@ -67,17 +76,32 @@ def run_analysis(scenario: Scenario, *, out_dir: Path | None = None) -> tuple[Pa
             timings=timings.seconds,
             sizes=_sizes(analysis),
         )
-        out = write_run(
-            out_dir or scenario.output_dir(),
-            grid=analysis.layers.grid,
-            summary=summary,
-            manifest=manifest,
-            map_html=html,
-            blank_spots=analysis.blank.areas,
-            coverage_before=_raster(analysis, analysis.coverage_before),
-            evidence=_evidence_layers(analysis),
-        )
+        out = out_dir or scenario.output_dir()
+        with atomic_dir(out) as tmp:
+            write_run_data(
+                tmp,
+                **_data_layers(analysis, region_table(analysis, summary["regions"])),
+                summary=summary,
+                manifest=manifest,
+                evidence=_evidence_layers(analysis),
+            )
+            render_deliverables(tmp, lang=scenario.output.lang)
+    logger.info("wrote %s", out)
     return out, summary
+
+
+def _data_layers(analysis: Analysis, regions: Any) -> dict[str, Any]:
+    """The data files every run has: regions, blank spots, existing sites, coverage before
+    and the overview raster."""
+    layers = analysis.layers
+    return {
+        "grid": layers.grid,
+        "regions": regions,
+        "blank_spots": analysis.blank.areas,
+        "existing_sites": layers.existing_sites,
+        "coverage_before": _raster(analysis, analysis.coverage_before),
+        "overview": (layers.elevation, layers.population),
+    }
 
 
 def _evidence_layers(analysis: Analysis) -> dict[str, Any]:
@@ -104,14 +128,6 @@ def run_plan(
     with timings.stage("evaluate"):
         tables = plan_tables(result)
     with timings.stage("write outputs"):
-        covered_after = result.coverage_after.covered
-        html = review_map_html(
-            analysis,
-            tables=tables,
-            covered_after=covered_after,
-            summary=tables.summary,
-            new_footprints=result.chosen_footprints.values(),
-        )
         sizes = _sizes(analysis)
         sizes.update(
             options=len(result.options.table),
@@ -145,25 +161,30 @@ def run_plan(
             "bound": result.solution.bound,
             "gap": result.solution.gap,
         }
-        out = write_run(
-            out_dir or scenario.output_dir(),
-            grid=analysis.layers.grid,
-            summary=tables.summary,
-            manifest=manifest,
-            map_html=html,
-            blank_spots=analysis.blank.areas,
-            regions=region_table(analysis, tables.summary["regions"]),
-            coverage_before=_raster(analysis, analysis.coverage_before),
-            coverage_after=_raster(analysis, result.coverage_after),
-            sites=tables.sites,
-            hotspots=tables.hotspots,
-            links=tables.links,
-            villages=tables.villages,
-            evidence={
-                **_evidence_layers(analysis),
-                "budget_curve.csv": _curve(result, tables.summary),
-            },
-        )
+        out = out_dir or scenario.output_dir()
+        data = _data_layers(analysis, region_table(analysis, tables.summary["regions"]))
+        if getattr(tables, "blank_spots", None) is not None:
+            data["blank_spots"] = tables.blank_spots  # with how the plan left each one
+        with atomic_dir(out) as tmp:
+            write_run_data(
+                tmp,
+                **data,
+                summary=tables.summary,
+                manifest=manifest,
+                coverage_after=_raster(analysis, result.coverage_after),
+                placed=gpd.GeoDataFrame(
+                    pd.concat([tables.sites, tables.hotspots], ignore_index=True),
+                    crs=tables.sites.crs,
+                ),
+                links=tables.links,
+                villages=tables.villages,
+                evidence={
+                    **_evidence_layers(analysis),
+                    "budget_curve.csv": _curve(result, tables.summary),
+                },
+            )
+            render_deliverables(tmp, lang=scenario.output.lang)
+    logger.info("wrote %s", out)
     return out, tables.summary, result
 
 
@@ -213,3 +234,31 @@ def _sizes(analysis: Analysis) -> dict[str, int]:
         "blank_spots": len(analysis.blank.areas),
         "existing_sites": len(analysis.layers.existing_sites),
     }
+
+
+def rerender_run(folder: Path, *, lang: str | None = None) -> tuple[Path, list[str]]:
+    """Render a finished run's map, KML, GeoPackage and tables again from its data files (a
+    scenarios folder: its report, PDF and workbook from ``scenarios.json``), in ``lang``
+    (default: the run's own language), without solving. The folder is replaced atomically,
+    its data files copied unchanged.
+
+    The caller holds the folder (:func:`~netplan.io.run_folder.claim_output_dir`).
+    """
+    sweep = (folder / SCENARIOS_JSON).is_file()
+    record = read_scenarios(folder) if sweep else None
+    language = lang or (
+        str(record.get("lang") or "en") if record is not None else read_run(folder).lang
+    )
+    rendered = SCENARIOS_DELIVERABLES if sweep else DELIVERABLES
+    with atomic_dir(folder) as tmp:
+        for entry in sorted(folder.iterdir()):
+            if entry.is_file() and entry.name not in rendered and entry.name != RUN_MARKER:
+                shutil.copy2(entry, tmp / entry.name)
+        if record is not None:
+            written = write_scenarios_report(tmp, record, language)
+            # the PDF engine of this machine may differ from the first one's
+            write_json(tmp / SCENARIOS_JSON, {**record, "pdf": pdf_status(written)})
+        else:
+            written = render_deliverables(tmp, lang=language)
+    logger.info("re-rendered %s in %s", folder, language)
+    return folder, written

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 
-from netplan import __version__
+from netplan import __version__, progress
 from netplan.cli.analyze import analyze
 from netplan.cli.errors import watch_interrupts
 from netplan.cli.explain import explain
+from netplan.cli.map import map_
 from netplan.cli.plan import plan
 from netplan.cli.scenarios import scenarios
 from netplan.cli.validate import validate
@@ -32,6 +34,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    # bars only for a person watching: not with -q, not into a pipe or a log file
+    progress.configure(not quiet and sys.stderr.isatty())
 
 
 cli.add_command(plan)
@@ -39,6 +43,7 @@ cli.add_command(analyze)
 cli.add_command(validate)
 cli.add_command(scenarios)
 cli.add_command(explain)
+cli.add_command(map_)
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m netplan.cli.main

@@ -1,4 +1,4 @@
-"""Write a run folder (DESIGN.md §4) atomically from ready objects."""
+"""Write a run's data files (DESIGN.md §4) from ready objects; read its GeoJSON back."""
 
 from __future__ import annotations
 
@@ -12,103 +12,68 @@ import numpy as np
 
 from netplan.errors import InputError
 from netplan.grid import Grid
-from netplan.io.outputs import (
-    write_csv,
-    write_geojson,
-    write_gpkg,
-    write_json,
-    write_kml,
-)
+from netplan.io.outputs import write_csv, write_geojson, write_json
 from netplan.io.paths import file_problem
-from netplan.io.rasters import write_cog
-from netplan.io.run_folder import atomic_dir
+from netplan.io.rasters import write_coverage
+from netplan.io.run_files import write_overview
 
 logger = logging.getLogger(__name__)
 
-#: mask rasters: 1 covered, 0 not covered, 255 outside the region
-MASK_NODATA = 255
 
-
-def coverage_raster(
-    covered: np.ndarray, strength: np.ndarray, region: np.ndarray, *, signal: bool
-) -> tuple[np.ndarray, float | int]:
-    """The coverage raster and its nodata value.
-
-    With ``signal`` (terrain model): best-server signal in dBm, float32, NaN where no site
-    reaches the minimum signal or outside the region. Otherwise a uint8 mask.
-    """
-    if signal:
-        out = np.where(covered & (region >= 0), strength, np.nan).astype(np.float32)
-        return out, float("nan")
-    mask = covered.astype(np.uint8)
-    mask[region < 0] = MASK_NODATA
-    return mask, MASK_NODATA
-
-
-def write_run(
-    out_dir: Path,
+def write_run_data(
+    folder: Path,
     *,
     grid: Grid,
     summary: dict[str, Any],
     manifest: dict[str, Any],
-    map_html: str,
+    regions: gpd.GeoDataFrame,
     blank_spots: gpd.GeoDataFrame,
+    existing_sites: gpd.GeoDataFrame,
     coverage_before: tuple[np.ndarray, float | int],
-    regions: gpd.GeoDataFrame | None = None,
+    overview: tuple[np.ndarray | None, np.ndarray],
     coverage_after: tuple[np.ndarray, float | int] | None = None,
-    sites: gpd.GeoDataFrame | None = None,
-    hotspots: gpd.GeoDataFrame | None = None,
+    placed: gpd.GeoDataFrame | None = None,
     links: gpd.GeoDataFrame | None = None,
     villages: gpd.GeoDataFrame | None = None,
     evidence: dict[str, Any] | None = None,
-) -> Path:
-    """Write every output file into ``out_dir``, replacing it only when all are written.
+) -> None:
+    """Write a run's data files into ``folder`` (a temporary folder of
+    :func:`~netplan.io.run_folder.atomic_dir`): everything the deliverables are rendered from
+    (:mod:`netplan.io.run_files` reads them back).
 
-    Without the plan's tables (``sites``, ``hotspots``, ``links``, ``regions`` and
-    ``coverage_after``) this is an analysis run: no plan files. Coverage rasters come as
-    (array, nodata) from :func:`coverage_raster`. ``evidence`` maps extra file names to
-    tables: ``.geojson`` for GeoDataFrames, ``.csv`` for plain tables.
+    Without ``placed`` (new towers and hotspots), ``links`` and ``coverage_after`` this is an
+    analysis run. Coverage rasters come as (array, nodata) from
+    :func:`~netplan.io.rasters.coverage_raster`; ``overview`` as (elevation or None,
+    population) on the grid. ``evidence`` maps extra file names to tables: ``.geojson`` for
+    GeoDataFrames, ``.csv`` for plain tables.
     """
-    with atomic_dir(out_dir) as tmp:
-        write_json(tmp / "summary.json", summary)
-        write_geojson(tmp / "blank_spots.geojson", blank_spots)
-        write_cog(tmp / "coverage_before.tif", coverage_before[0], grid, nodata=coverage_before[1])
-        if (
-            coverage_after is not None
-            and sites is not None
-            and hotspots is not None
-            and links is not None
-            and regions is not None
-        ):
-            write_cog(tmp / "coverage_after.tif", coverage_after[0], grid, nodata=coverage_after[1])
-            placed = gpd.GeoDataFrame(
-                gpd.pd.concat([sites, hotspots], ignore_index=True), crs=sites.crs
-            )
-            write_geojson(tmp / "plan.geojson", placed)
-            write_geojson(tmp / "links.geojson", links)
-            if villages is not None:
-                write_geojson(tmp / "villages.geojson", villages)
-            write_kml(tmp / "plan.kml", {"sites": placed, "links": links})
-            write_csv(tmp / "sites.csv", placed)
-            write_gpkg(
-                tmp / "plan.gpkg",
-                {
-                    "sites": sites,
-                    "hotspots": hotspots,
-                    "links": links,
-                    "blank_spots": blank_spots,
-                    "regions": regions,
-                },
-            )
-        for name, frame in (evidence or {}).items():
-            if name.endswith(".geojson"):
-                write_geojson(tmp / name, frame)
-            else:
-                write_csv(tmp / name, frame)
-        (tmp / "map.html").write_text(map_html, encoding="utf-8")
-        write_json(tmp / "manifest.json", manifest)
-    logger.info("wrote %s", out_dir)
-    return out_dir
+    write_json(folder / "summary.json", summary)
+    write_geojson(folder / "regions.geojson", regions)
+    write_geojson(folder / "blank_spots.geojson", _without_grid_coordinates(blank_spots))
+    write_geojson(folder / "existing_sites.geojson", existing_sites)
+    write_coverage(folder / "coverage_before.tif", coverage_before, grid, when="before the plan")
+    write_overview(folder / "overview.tif", grid, elevation=overview[0], population=overview[1])
+    if coverage_after is not None and placed is not None and links is not None:
+        write_coverage(folder / "coverage_after.tif", coverage_after, grid, when="after the plan")
+        write_geojson(folder / "plan.geojson", placed)
+        write_geojson(folder / "links.geojson", links)
+        if villages is not None:
+            write_geojson(folder / "villages.geojson", villages)
+    for name, frame in (evidence or {}).items():
+        if name.endswith(".geojson"):
+            write_geojson(folder / name, frame)
+        else:
+            write_csv(folder / name, frame)
+    write_json(folder / "manifest.json", manifest)
+
+
+#: columns that hold coordinates of the analysis grid's CRS (metres), which have no place in a
+#: lon/lat file
+_GRID_COORDINATES = ("centre_x", "centre_y")
+
+
+def _without_grid_coordinates(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return table.drop(columns=[c for c in _GRID_COORDINATES if c in table.columns])
 
 
 def read_features(run_dir: Path, name: str) -> list[dict[str, Any]]:

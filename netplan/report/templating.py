@@ -1,12 +1,12 @@
-"""HTML from jinja2 templates with autoescaping, safe where folium puts it into scripts.
+"""HTML from jinja2 templates with autoescaping, in one language.
 
 A value from an input file or the config reaches a page only as text: jinja2's autoescaping
 turns ``<``, ``>``, ``&`` and quotes into character references, and :func:`inert` also turns
 the three characters a JavaScript template literal interprets (backtick, ``$``, backslash)
-into references, because folium embeds popup and tooltip HTML in such literals, and braces,
-so that no value can be read as a template by whatever renders the page next. What folium
-embeds as JSON (GeoJSON properties) it writes with ``<``, ``>``, ``&`` and ``'`` as ``\\u``
-escapes, so no value can close the ``<script>`` that holds it.
+and braces into references, so that no value can be read as code or as a template by
+whatever renders the page next (popup HTML travels through the map's script). What the map
+embeds as JSON it writes with ``<`` and ``>`` as ``\\u`` escapes, so no value can close the
+``<script>`` that holds it.
 """
 
 from __future__ import annotations

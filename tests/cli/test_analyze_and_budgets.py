@@ -26,6 +26,10 @@ def test_analyze_writes_coverage_without_a_plan(tiny: Path, tmp_path: Path) -> N
         "map.html",
         "manifest.json",
         ".netplan-run",
+        # what the map is re-rendered from (netplan map)
+        "regions.geojson",
+        "existing_sites.geojson",
+        "overview.tif",
     }
     s = json.loads((out / "summary.json").read_text())
     assert 0 < s["coverage_before_pct"] < 100

@@ -182,7 +182,7 @@ def test_every_csv_in_the_run_folder_is_formula_safe(hostile: dict[str, Path]) -
 @pytest.mark.parametrize(
     ("folder", "page", "raw", "shown"),
     [
-        ("sweep", "scenarios.html", [SCRIPT, "{{"], [f"total cost ({SHOWN_CURRENCY})"]),
+        ("sweep", "scenarios.html", [SCRIPT, "{{"], [f"{SHOWN_CURRENCY} "]),
         ("sweep", "scenarios.html", ["<C>"], ["&lt;C&gt;"]),
         ("run", "map.html", [SCRIPT, "{{", "<b>49"], [f"Total cost: <b>{SHOWN_CURRENCY} "]),
         ("run", "map.html", ["<C>", 'F"G', "</script><b>"], ["&lt;C&gt;", "F&#34;G"]),

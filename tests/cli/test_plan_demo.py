@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from netplan.cli.main import cli
 from netplan.io.outputs import sha256_file
+from netplan.io.rasters import read_coverage
 from tests.conftest import DEMO
 
 SUMMARY_KEYS = [
@@ -72,6 +73,7 @@ def test_summary_keeps_the_contract_keys_and_extends_after_them(
         "villages_total",
         "villages_with_signal_before",
         "villages_with_signal_after",
+        "villages_gaining_signal",
         "demand",
         "fairness",
         "access_calibration",
@@ -184,17 +186,17 @@ def test_outputs_and_manifest(demo_run: tuple[Path, dict[str, Any]]) -> None:
     assert pop["sha256"] == sha256_file(Path(pop["path"]))
     assert manifest["solver"]["seed"] == 0
     assert manifest["sizes"]["demand_rows_merged"] < manifest["sizes"]["blank_cells"]
-    with (
-        rasterio.open(out / "coverage_after.tif") as after,
-        rasterio.open(out / "coverage_before.tif") as before,
-    ):
-        # the demo uses the terrain model: best-server signal in dBm, NaN where uncovered
+    # the demo uses the terrain model: best-server signal in dBm, NaN where uncovered
+    with rasterio.open(out / "coverage_after.tif") as after:
         assert after.dtypes[0] == "float32"
-        a, b = after.read(1), before.read(1)
-        assert (np.isfinite(a) | ~np.isfinite(b)).all()  # nothing covered before is lost
-        assert np.isfinite(a).sum() > np.isfinite(b).sum()
-        assert (a[np.isfinite(b)] >= b[np.isfinite(b)] - 1e-3).all()  # best server only improves
-        assert np.nanmin(a) >= -105.0  # the technology's min_signal_dbm
+    a, b = read_coverage(out / "coverage_after.tif"), read_coverage(out / "coverage_before.tif")
+    assert a.signal_dbm is not None and b.signal_dbm is not None
+    assert (a.covered | ~b.covered).all()  # nothing covered before is lost
+    assert a.covered.sum() > b.covered.sum()
+    # the best server only improves
+    assert (a.signal_dbm[b.covered] >= b.signal_dbm[b.covered] - 1e-3).all()
+    assert np.nanmin(a.signal_dbm) >= -105.0  # the technology's min_signal_dbm
+    assert (a.in_region == b.in_region).all() and not a.in_region.all()
     blank = _features(out / "blank_spots.geojson")
     assert blank and all(f["properties"]["population"] > 0 for f in blank)
     html = (out / "map.html").read_text()
@@ -243,7 +245,10 @@ def test_exports_for_partners_gis_tools(demo_run: tuple[Path, dict[str, Any]]) -
     kml = ET.parse(out / "plan.kml")
     marks = kml.getroot().iter("{http://www.opengis.net/kml/2.2}Placemark")
     drawn = [f for f in links if f["geometry"] is not None]
-    assert len(list(marks)) == len(placed) + len(drawn)
+    blank = _features(out / "blank_spots.geojson")
+    dark = [f for f in blank if f["properties"]["status"] != "closed"]
+    villages = _features(out / "villages.geojson")
+    assert len(list(marks)) == len(placed) + len(drawn) + len(dark) + len(villages)
     html = (out / "map.html").read_text()
     assert "review.csv" in html and "--decisions" in html
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import netplan.io.runs as io_runs
+import netplan.report.deliverables as deliverables
 from netplan.cli.main import cli
 from netplan.testing import write_scenario
 
@@ -67,7 +67,7 @@ def test_a_crash_while_writing_leaves_the_previous_run_intact(
     def crash(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(io_runs, "write_gpkg", crash)  # fails after other files are written
+    monkeypatch.setattr(deliverables, "write_gpkg", crash)  # fails after other files are written
     result = CliRunner().invoke(
         cli, ["-q", "plan", "-c", str(tiny), "--out", str(out), "--budget", "1e9", "--overwrite"]
     )
