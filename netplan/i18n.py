@@ -1,8 +1,8 @@
 """Every human-facing label in one message catalogue, and numbers written for the reader.
 
 English is the source language: a label is written in English in the code or a template and
-looked up in the catalogue of the chosen language (``netplan/locale/<lang>/LC_MESSAGES/*.po``,
-standard gettext PO files, compiled in memory by Babel when first used). Numbers, money and
+looked up in the catalogue of the chosen language (``netplan/locale/<lang>/LC_MESSAGES/netplan.po``,
+a standard gettext PO file, compiled in memory by Babel when first used). Numbers, money and
 percentages follow the language's conventions through Babel's CLDR data:
 
 >>> t = texts("id")
@@ -38,28 +38,23 @@ _CURRENCY_SIGNS = {"id": {"IDR": "Rp"}}
 _COMPACT_FROM = 1e6
 
 
+#: the catalogue's gettext domain: ``netplan/locale/<lang>/LC_MESSAGES/netplan.po``
+DOMAIN = "netplan"
+
+
 @cache
 def catalogue(lang: str) -> gettext.NullTranslations:
-    """The translations of ``lang``: every ``.po`` file of its folder, merged (English:
-    none, labels are their own translation)."""
+    """The translations of ``lang``, compiled from its PO file (English: none, labels are
+    their own translation)."""
     if lang == DEFAULT_LANGUAGE:
         return gettext.NullTranslations()
-    folder = resources.files("netplan") / "locale" / lang / "LC_MESSAGES"
-    merged: gettext.GNUTranslations | None = None
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".po"):
-            continue
-        with entry.open("rb") as po:
-            parsed = read_po(po, locale=_LOCALES[lang])
-        buffer = io.BytesIO()
-        write_mo(buffer, parsed)
-        buffer.seek(0)
-        part = gettext.GNUTranslations(buffer)
-        if merged is None:
-            merged = part
-        else:
-            merged.add_fallback(part)
-    return merged or gettext.NullTranslations()
+    po = resources.files("netplan") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po.open("rb") as source:
+        parsed = read_po(source, locale=_LOCALES[lang], domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, parsed)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
 
 
 def _finite(value: Any) -> float | None:

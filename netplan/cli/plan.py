@@ -7,9 +7,12 @@ from typing import Any
 
 import click
 
+from netplan import progress
 from netplan.cli.errors import handle_errors
 from netplan.cli.options import (
     config_option,
+    lang_option,
+    lang_overrides,
     out_option,
     overwrite_option,
     scheduler_option,
@@ -18,6 +21,7 @@ from netplan.cli.options import (
 )
 from netplan.config import default_config_path, load_scenario
 from netplan.evaluate import backhaul_comparison
+from netplan.i18n import Texts, texts
 from netplan.io.run_folder import claim_output_dir
 from netplan.runs import decision_cost, run_plan
 
@@ -43,6 +47,7 @@ from netplan.runs import decision_cost, run_plan
 )
 @overwrite_option
 @scheduler_option
+@lang_option
 @handle_errors
 def plan(
     config: Path | None,
@@ -53,11 +58,12 @@ def plan(
     decisions: Path | None,
     overwrite: bool,
     scheduler: str | None,
+    lang: str | None,
 ) -> None:
     """Choose new sites, backhaul and hotspots; write the plan, map and summary."""
     if budget is not None and target_coverage is not None:
         raise click.UsageError("give --budget or --target-coverage, not both")
-    overrides: dict[str, Any] = dict(scheduler_overrides(scheduler))
+    overrides: dict[str, Any] = {**scheduler_overrides(scheduler), **lang_overrides(lang)}
     if budget is not None:
         overrides["objective.budget"] = budget
     if target_coverage is not None:
@@ -67,44 +73,81 @@ def plan(
     if decisions is not None:
         overrides["layers.decisions"] = str(decisions.resolve())
     scenario = load_scenario(config or default_config_path(), overrides=overrides)
+    progress.set_language(scenario.output.lang)
     folder = out or scenario.output_dir()
     with claim_output_dir(folder, overwrite=overwrite, inputs=scenario.input_paths()) as target:
         folder, summary, result = run_plan(scenario, out_dir=target)
-    s = summary
-    click.echo(
-        f"{s['scenario']}: {s['new_towers']} new towers, {s['new_wifi']} hotspots; coverage "
-        f"{s['coverage_before_pct']:.1f}% -> {s['coverage_after_pct']:.1f}% "
-        f"(+{s['population_newly_covered']:,.0f} people) for {s['currency']} "
-        f"{s['total_cost']:,.0f}; solver {s['solver']['status']}, gap "
-        f"{100 * s['solver']['gap']:.2f}%"
-    )
+    click.echo(summary_line(summary, texts(scenario.output.lang)))
     if result.solution.stopped_by_time:
         click.echo(time_stop_note(result.solution.time_stops), err=True)
+    t = texts(scenario.output.lang)
     joint = backhaul_comparison(result)
     if joint:
-        alone = (
-            f"{s['currency']} {joint['per_site_cheapest_cost']:,.0f} with each site on its "
-            "cheapest own feed"
-            if joint["per_site_cheapest_cost"] is not None
-            else f"{joint['sites_that_cannot_be_fed_alone']} of these sites could not be fed "
-            "on their own"
-        )
-        click.echo(
-            f"backhaul: {s['fiber_km']:.1f} km fiber, {s['microwave_links']} microwave links "
-            f"({joint['relayed_sites']} relayed), {s['satellite_links']} satellite; joint design "
-            f"{s['currency']} {joint['joint_cost']:,.0f} vs {alone}"
-        )
-        if s["budget"] is not None:
+        click.echo(backhaul_line(summary, joint, t))
+        if summary["budget"] is not None:
             click.echo(
-                f"joint design: objective {joint['joint_plan_objective']:,.0f} against "
-                f"{joint['per_site_plan_objective']:,.0f} for the best plan with per-site "
-                "backhaul at the same budget"
+                t.format(
+                    "joint design: objective {joint} against {alone} for the best plan with "
+                    "per-site backhaul at the same budget",
+                    joint=t.number(joint["joint_plan_objective"]),
+                    alone=t.number(joint["per_site_plan_objective"]),
+                )
             )
     if result.free_objective is not None:
         d = decision_cost(result)
         click.echo(
-            f"decisions: {len(d['accepted'])} accepted/added, {len(d['rejected'])} rejected; "
-            f"they cost {d['cost_of_decisions']:,.1f} {d['unit']} against the free optimum "
-            f"({d['free_objective']:,.1f} -> {d['objective']:,.1f})"
+            t.format(
+                "decisions: {accepted} accepted/added, {rejected} rejected; they cost {cost} "
+                "{unit} against the free optimum ({free} -> {objective})",
+                accepted=len(d["accepted"]),
+                rejected=len(d["rejected"]),
+                cost=t.number(d["cost_of_decisions"], 1),
+                unit=t.gettext(str(d["unit"])),
+                free=t.number(d["free_objective"], 1),
+                objective=t.number(d["objective"], 1),
+            )
         )
-    click.echo(f"outputs: {folder}")
+    click.echo(t.format("outputs: {folder}", folder=folder))
+
+
+def summary_line(s: dict[str, Any], t: Texts) -> str:
+    """The plan in one line: sites, coverage before and after, people, cost, solver gap."""
+    return t.format(
+        "{scenario}: {towers}, {hotspots}; coverage {before} -> {after} (+{people}) for "
+        "{cost}; solver {status}, gap {gap}",
+        scenario=s["scenario"],
+        towers=t.ngettext("{n} new tower", "{n} new towers", s["new_towers"]).format(
+            n=s["new_towers"]
+        ),
+        hotspots=t.ngettext("{n} hotspot", "{n} hotspots", s["new_wifi"]).format(n=s["new_wifi"]),
+        before=t.percent(s["coverage_before_pct"]),
+        after=t.percent(s["coverage_after_pct"]),
+        people=t.people(s["population_newly_covered"]),
+        cost=t.money(s["total_cost"], s["currency"]),
+        status=t.gettext(str(s["solver"]["status"])),
+        gap=t.percent(100 * s["solver"]["gap"], 2),
+    )
+
+
+def backhaul_line(s: dict[str, Any], joint: dict[str, Any], t: Texts) -> str:
+    """The backhaul network in one line, against each site on its cheapest own feed."""
+    if joint["per_site_cheapest_cost"] is not None:
+        alone = t.format(
+            "{cost} with each site on its cheapest own feed",
+            cost=t.money(joint["per_site_cheapest_cost"], s["currency"]),
+        )
+    else:
+        alone = t.format(
+            "{n} of these sites could not be fed on their own",
+            n=joint["sites_that_cannot_be_fed_alone"],
+        )
+    return t.format(
+        "backhaul: {fiber} fiber, {microwave} microwave links ({relayed} relayed), "
+        "{satellite} satellite; joint design {cost} vs {alone}",
+        fiber=t.km(s["fiber_km"]),
+        microwave=s["microwave_links"],
+        relayed=joint["relayed_sites"],
+        satellite=s["satellite_links"],
+        cost=t.money(joint["joint_cost"], s["currency"]),
+        alone=alone,
+    )
