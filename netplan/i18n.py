@@ -97,7 +97,8 @@ class Texts:
         if number is None:
             return self.missing
         pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-        return format_decimal(round(number, decimals), format=pattern, locale=self.locale)
+        rounded = round(number, decimals) + 0.0  # + 0.0: no "-0" for -0.4
+        return format_decimal(rounded, format=pattern, locale=self.locale)
 
     def people(self, value: Any) -> str:
         """A whole number of people: ``1,234 people`` / ``1.234 jiwa``."""
@@ -125,13 +126,14 @@ class Texts:
         number = _finite(value)
         if number is None:
             return self.missing
-        sign = self.currency_sign(currency)
-        if abs(number) < _COMPACT_FROM:
-            return f"{sign} {self.number(number)}"
+        minus = "-" if round(number) < 0 else ""  # -Rp 1,35 miliar, not Rp -1,35 miliar
+        sign, amount = self.currency_sign(currency), abs(number)
+        if amount < _COMPACT_FROM:
+            return f"{minus}{sign} {self.number(amount)}"
         compact = format_compact_decimal(
-            number, format_type="long", locale=self.locale, fraction_digits=digits
+            amount, format_type="long", locale=self.locale, fraction_digits=digits
         )
-        return f"{sign} {compact}"
+        return f"{minus}{sign} {compact}"
 
 
 def texts(lang: str | None = None) -> Texts:

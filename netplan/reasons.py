@@ -15,7 +15,7 @@ template, never used as one, so a name such as ``{x}`` or ``<b>`` stays plain te
 Newly covers 1 person that no existing site reaches. No other new site serves this
 person. Backhaul: a satellite (VSAT) terminal, as no terrestrial link was cheaper. Cost
 over 5 years: IDR 900 million, all of it the site's own. That is IDR 900 million per
-newly covered person. No other candidate site lies within 10 km.
+newly covered person. No unchosen candidate site lies within 10 km.
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def site_reason(site: Mapping[str, Any], *, currency: str, lang: str = "en") -> 
     runner_up = runner_up_text(site, currency=currency, lang=lang)
     if not runner_up:
         distance = t.km(RUNNER_UP_RADIUS_KM, 0)
-        runner_up = t.format("No other candidate site lies within {distance}.", distance=distance)
+        runner_up = t.format(
+            "No unchosen candidate site lies within {distance}.", distance=distance
+        )
     return _sentences(
         _tower_reach(site, t),
         _only_here(site, t),
@@ -111,12 +113,14 @@ def _tower_reach(site: Mapping[str, Any], t: Texts) -> str:
 
 
 def _where(site: Mapping[str, Any], t: Texts, people: int) -> str:
-    """``, most of them in blank spot B0001 near Desa X (876 people live there)``."""
+    """``, the largest share of them in blank spot B0001 near Desa X (876 people live there)``."""
     spot = text_of(site, "blank_spot")
     if not spot:
         return ""
     where = t.format(
-        t.ngettext(", in blank spot {spot}", ", most of them in blank spot {spot}", people),
+        t.ngettext(
+            ", in blank spot {spot}", ", the largest share of them in blank spot {spot}", people
+        ),
         spot=spot,
     )
     village = text_of(site, "blank_spot_village")
@@ -329,8 +333,20 @@ def _runner_up_verdict(site: Mapping[str, Any], t: Texts, currency: str) -> str:
             cost=cost,
         )
     return t.format(
-        "In this site's place it would newly cover {people} for {cost}, but the joint "
-        "backhaul design (shared links, satellite capacity) favoured this site.",
+        "In this site's place it would newly cover {people} for {cost}; the plan as a whole "
+        "(its shared links, satellite capacity and the rest of its sites) keeps this site.",
         people=people,
         cost=cost,
     )
+
+
+def reason_parts(site: Mapping[str, Any], *, currency: str, lang: str) -> tuple[str, str]:
+    """The reason without its runner-up sentence, and that sentence ("" for a hotspot or
+    when there is none): a popup or balloon shows them on their own lines."""
+    reason = site_reason(site, currency=currency, lang=lang)
+    if str(site.get("kind")) == "wifi":
+        return reason, ""
+    runner_up = runner_up_text(site, currency=currency, lang=lang)
+    if runner_up and reason.endswith(runner_up):
+        reason = reason[: -len(runner_up)].rstrip()
+    return reason, runner_up

@@ -15,6 +15,7 @@ import pandas as pd
 
 from netplan.config import Scenario
 from netplan.demand import Coverage
+from netplan.errors import InputError
 from netplan.evaluate import (
     access_calibration,
     extended_figures,
@@ -22,9 +23,10 @@ from netplan.evaluate import (
     population_figures,
     region_table,
 )
+from netplan.i18n import LANGUAGES
 from netplan.io.outputs import sha256_file, write_json
 from netplan.io.rasters import coverage_raster
-from netplan.io.run_files import read_run
+from netplan.io.run_files import read_run_language
 from netplan.io.run_folder import RUN_MARKER, atomic_dir
 from netplan.io.runs import write_run_data
 from netplan.manifest import build_manifest, describe_inputs
@@ -247,8 +249,14 @@ def rerender_run(folder: Path, *, lang: str | None = None) -> tuple[Path, list[s
     sweep = (folder / SCENARIOS_JSON).is_file()
     record = read_scenarios(folder) if sweep else None
     language = lang or (
-        str(record.get("lang") or "en") if record is not None else read_run(folder).lang
+        str(record.get("lang") or "en") if record is not None else read_run_language(folder)
     )
+    if language not in LANGUAGES:
+        source = folder / (SCENARIOS_JSON if record is not None else "manifest.json")
+        raise InputError(
+            f"{source}: damaged run file (output.lang {language!r} is not one of "
+            f"{LANGUAGES}); give --lang en or id"
+        )
     rendered = SCENARIOS_DELIVERABLES if sweep else DELIVERABLES
     with atomic_dir(folder) as tmp:
         for entry in sorted(folder.iterdir()):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from netplan.i18n import LANGUAGES
+from netplan.i18n import LANGUAGES, Texts
 
 config_option = click.option(
     "-c",
@@ -46,12 +46,13 @@ def scheduler_overrides(scheduler: str | None) -> dict[str, str]:
     return {"compute.scheduler": scheduler} if scheduler else {}
 
 
-def time_stop_note(stages: Sequence[str]) -> str:
+def time_stop_note(stages: Sequence[str], t: Texts) -> str:
     """One line naming the stages the time limit stopped: their plan may differ next run."""
-    return (
-        f"note: the time limit stopped the solver in {', '.join(stages)}; another run may "
-        "return another plan (raise solver.time_limit_s, or lower solver.node_limit, "
-        "lp_iteration_limit or search_rounds, for a reproducible stop)"
+    return t.format(
+        "note: the time limit stopped the solver in {stages}; another run may return another "
+        "plan (raise solver.time_limit_s, or lower solver.node_limit, lp_iteration_limit or "
+        "search_rounds, for a reproducible stop)",
+        stages=", ".join(stages),
     )
 
 

@@ -79,7 +79,9 @@ def plan(
         folder, summary, result = run_plan(scenario, out_dir=target)
     click.echo(summary_line(summary, texts(scenario.output.lang)))
     if result.solution.stopped_by_time:
-        click.echo(time_stop_note(result.solution.time_stops), err=True)
+        click.echo(
+            time_stop_note(result.solution.time_stops, texts(scenario.output.lang)), err=True
+        )
     t = texts(scenario.output.lang)
     joint = backhaul_comparison(result)
     if joint:

@@ -131,13 +131,13 @@ def _echo_summary(sweep: Sweep, scenario: Scenario, t: Texts) -> None:
         )
         value = entry["budget"] if entry["budget"] is not None else entry["target_coverage"]
         if planned.solution.stopped_by_time:
-            click.echo(f"{value:,.6g}: {time_stop_note(planned.solution.time_stops)}", err=True)
+            click.echo(f"{value:,.6g}: {time_stop_note(planned.solution.time_stops, t)}", err=True)
         elif not entry["reproducible"]:
-            click.echo(
-                f"{value:,.6g}: note: starts from (or keeps) the plan of a smaller scenario "
-                "that the time limit stopped; another run may return another plan",
-                err=True,
+            note = t.gettext(
+                "note: starts from (or keeps) the plan of a smaller scenario that the time "
+                "limit stopped; another run may return another plan"
             )
+            click.echo(f"{value:,.6g}: {note}", err=True)
     nesting = record["nesting"]
     if not nesting["plans_nested"]:
         click.echo(

@@ -2,7 +2,7 @@
 style (QML, the ``renderer-v2`` XML of QGIS 3), as an OGC Symbology Encoding style (SLD 1.1)
 and as KML colours, so that a layer opens in QGIS or Google Earth coloured as on the map.
 
-The colours come from :mod:`netplan.report.palette`, the one place where a colour gets its
+The colours come from :mod:`netplan.palette`, the one place where a colour gets its
 meaning; the labels are translated through :func:`netplan.i18n.texts`.
 
 >>> import geopandas as gpd
@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from netplan import palette
 from netplan.i18n import Texts, texts
-from netplan.report import palette
 
 #: what a symbol draws: a point marker, a line, or a filled area
 SymbolKind = Literal["marker", "line", "fill"]

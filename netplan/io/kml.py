@@ -20,10 +20,12 @@ from typing import Any, Protocol
 import geopandas as gpd
 import pandas as pd
 
+from netplan import palette
 from netplan.i18n import Texts, texts
 from netplan.io.gis_styles import kml_colour
-from netplan.report import palette
-from netplan.report.site_facts import site_facts
+from netplan.io.xml_text import xml_text
+from netplan.reasons import reason_parts
+from netplan.site_facts import site_facts
 
 KML_NAMESPACE = "http://www.opengis.net/kml/2.2"
 #: Google Earth's own icons (white shapes, tinted by the style's colour)
@@ -38,7 +40,7 @@ _BACKHAUL_LABELS = {"fiber": "Fiber", "microwave": "Microwave", "satellite": "Sa
 #: a blank spot's status after the plan, for its balloon
 _STATUS_LABELS = {"dark": "still dark", "partly_closed": "partly closed", "closed": "closed"}
 #: what a site's balloon adds to its facts, as the map's popup does: (label, column)
-_REASON_LABELS = (("Why this site", "reason"), ("Runner-up", "alternative"))
+_REASON_LABELS = ("Why this site", "Runner-up")
 
 
 class SiteFacts(Protocol):
@@ -241,14 +243,6 @@ def _site_name(row: Mapping[str, Any]) -> str:
     return f"{_text(row.get('id'))} {name}".strip() if name else _text(row.get("id"))
 
 
-def _with_capacity(sites: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """Each site with the capacity of the link that feeds it (``to`` is the site)."""
-    if links is None or "id" not in sites or not {"capacity_mbps", "to"} <= set(links.columns):
-        return sites
-    fed = links.dropna(subset=["capacity_mbps"]).drop_duplicates("to").set_index("to")
-    return sites.assign(backhaul_capacity_mbps=sites["id"].map(fed["capacity_mbps"]))
-
-
 def _site_placemarks(
     folder: ET.Element, sites: gpd.GeoDataFrame, context: _Context, *, hotspot: bool
 ) -> None:
@@ -259,18 +253,18 @@ def _site_placemarks(
         point = row["geometry"]
         site = {**row, "lon": point.x, "lat": point.y, "horizon_years": context.horizon_years}
         facts = context.facts(site, currency=context.currency, lang=context.lang)
+        why, runner_up = reason_parts(site, currency=context.currency, lang=context.lang)
         facts += [
-            (t.gettext(label), _text(row.get(key)))
-            for label, key in _REASON_LABELS
-            if _text(row.get(key))
+            (t.gettext(label), text)
+            for label, text in zip(_REASON_LABELS, (why, runner_up), strict=True)
+            if text
         ]
         style = "#hotspot" if hotspot else _backhaul_style(row, "backhaul", "tower")
         _placemark(folder, row, name=_site_name(row), style=style, facts=facts)
 
 
 def _towers(folder: ET.Element, tables: Mapping[str, gpd.GeoDataFrame], context: _Context) -> None:
-    sites = _with_capacity(tables["sites"], tables.get("links"))
-    _site_placemarks(folder, sites, context, hotspot=False)
+    _site_placemarks(folder, tables["sites"], context, hotspot=False)
 
 
 def _hotspots(
@@ -376,7 +370,7 @@ def kml_document(
     ``kind`` ``wifi``, go to their own folder), ``hotspots``, backhaul ``links``, still-dark
     areas (the ``blank_spots`` a plan leaves dark or partly closed, all of them without a
     ``status``) and ``villages``. A site's balloon holds ``facts`` (default: the map popup's,
-    :func:`netplan.report.site_facts.site_facts`, costs over ``horizon_years``)."""
+    :func:`netplan.site_facts.site_facts`, costs over ``horizon_years``)."""
     t = texts(lang)
     context = _Context(t, lang, currency, facts, horizon_years)
     tables = _split_hotspots(layers)
@@ -388,4 +382,9 @@ def kml_document(
         if layer in tables:
             write(_folder(document, t.gettext(title)), tables, context)
     ET.indent(root)
+    for element in root.iter():  # XML 1.0 has no place for control characters from inputs
+        if element.text:
+            element.text = xml_text(element.text)
+        for key, value in element.attrib.items():
+            element.attrib[key] = xml_text(value)
     return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"

@@ -28,6 +28,7 @@ from rasterio.warp import reproject, transform_bounds
 
 from netplan.errors import InputError
 from netplan.grid import Grid
+from netplan.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from netplan.io import rasters
 
 WGS84 = "EPSG:4326"
@@ -110,12 +111,41 @@ class RunFiles:
     @property
     def lang(self) -> str:
         """The language the run was made in (``output.lang``; English for older runs)."""
-        output = (self.manifest.get("config") or {}).get("output") or {}
-        return str(output.get("lang") or "en")
+        return run_language(self.manifest)
 
     @property
     def horizon_years(self) -> int:
         return int(self.summary.get("horizon_years") or 0)
+
+
+def run_language(manifest: dict[str, Any]) -> str:
+    """``output.lang`` of a run's manifest (English for runs older than the setting)."""
+    config = manifest.get("config")
+    output = config.get("output") if isinstance(config, dict) else None
+    lang = output.get("lang") if isinstance(output, dict) else None
+    return str(lang or DEFAULT_LANGUAGE)
+
+
+def read_run_language(folder: Path) -> str:
+    """The language a run folder was made in, from its manifest alone."""
+    return run_language(_read_json(Path(folder) / "manifest.json"))
+
+
+def _summary_problem(summary: dict[str, Any], manifest: dict[str, Any]) -> tuple[str, str] | None:
+    """(file, what) in a run's summary or manifest the map cannot be drawn from, or None."""
+    if not isinstance(summary.get("scenario"), str) or not isinstance(summary.get("currency"), str):
+        return "summary.json", "no scenario name or currency"
+    regions = summary.get("regions")
+    if not isinstance(regions, list) or not all(isinstance(r, dict) for r in regions):
+        return "summary.json", "'regions' is not a list of regions"
+    horizon = summary.get("horizon_years")
+    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int | float)):
+        return "summary.json", f"'horizon_years' is not a number ({horizon!r})"
+    if "solver" in summary and not isinstance(summary["solver"], dict):
+        return "summary.json", "'solver' is not an object"
+    if run_language(manifest) not in LANGUAGES:
+        return "manifest.json", f"output.lang {run_language(manifest)!r} is not one of {LANGUAGES}"
+    return None
 
 
 def _problem(path: Path, what: str) -> InputError:
@@ -161,6 +191,8 @@ def read_overview(path: Path) -> Overview | None:
         return None
     try:
         with rasterio.open(path) as src:
+            if src.count != 2:
+                raise _problem(path, f"damaged run file ({src.count} bands, not 2)")
             elevation, density = src.read(1), src.read(2)
             west, south, east, north = src.bounds
     except RasterioError as exc:
@@ -185,6 +217,9 @@ def read_run(folder: Path) -> RunFiles:
         )
     summary = _read_json(folder / "summary.json")
     manifest = _read_json(folder / "manifest.json")
+    problem = _summary_problem(summary, manifest)
+    if problem is not None:
+        raise _problem(folder / problem[0], f"damaged run file ({problem[1]})")
     layers = {name: _read_layer(folder / name) for name in RUN_FILES if name.endswith(".geojson")}
     plan = _read_layer(folder / "plan.geojson", required=False)
     out: dict[str, Any] = {}
@@ -197,6 +232,13 @@ def read_run(folder: Path) -> RunFiles:
             "villages": _read_layer(folder / "villages.geojson", required=False),
             "coverage_after": read_coverage(folder / "coverage_after.tif"),
         }
+    before = read_coverage(folder / "coverage_before.tif")
+    after = out.get("coverage_after")
+    if after is not None and after.covered.shape != before.covered.shape:
+        raise _problem(
+            folder / "coverage_after.tif",
+            "damaged run file (not on the grid of coverage_before.tif)",
+        )
     return RunFiles(
         folder=folder,
         summary=summary,
@@ -204,7 +246,7 @@ def read_run(folder: Path) -> RunFiles:
         regions=layers["regions.geojson"],
         blank_spots=layers["blank_spots.geojson"],
         existing_sites=layers["existing_sites.geojson"],
-        coverage_before=read_coverage(folder / "coverage_before.tif"),
+        coverage_before=before,
         overview=read_overview(folder / "overview.tif"),
         report_blocks=_read_layer(folder / "signal_reports.geojson", required=False),
         **out,

@@ -9,6 +9,7 @@ language gives the same bytes.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +17,7 @@ import pandas as pd
 
 from netplan.io.outputs import write_csv, write_gpkg, write_kml, write_parquet
 from netplan.io.run_files import RunFiles, read_run
+from netplan.reasons import runner_up_text, site_reason
 from netplan.report.run_map import review_map_html
 
 logger = logging.getLogger(__name__)
@@ -40,10 +42,26 @@ def placed_sites(run: RunFiles) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=run.sites.crs)
 
 
+def in_language(run: RunFiles, lang: str) -> RunFiles:
+    """``run`` with each site's ``reason`` and ``alternative`` written in ``lang`` (from the
+    site's own properties, as the plan wrote them in its language)."""
+
+    def reasons(table: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+        if table is None or table.empty:
+            return table
+        records = table.drop(columns=table.geometry.name).to_dict("records")
+        return table.assign(
+            alternative=[runner_up_text(r, currency=run.currency, lang=lang) for r in records],
+            reason=[site_reason(r, currency=run.currency, lang=lang) for r in records],
+        )
+
+    return replace(run, sites=reasons(run.sites), hotspots=reasons(run.hotspots))
+
+
 def render_deliverables(folder: Path, *, lang: str) -> list[str]:
     """Render the map, and for a plan the KML, GeoPackage, CSV and GeoParquet files, from
     ``folder``'s data files into ``folder``, in ``lang``; return the names written."""
-    run = read_run(folder)
+    run = in_language(read_run(folder), lang)
     written = ["map.html"]
     (folder / "map.html").write_text(review_map_html(run, lang=lang), encoding="utf-8")
     if run.is_plan:

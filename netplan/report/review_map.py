@@ -41,13 +41,13 @@ import shapely
 from babel.dates import format_date
 from markupsafe import Markup
 
+from netplan import palette
 from netplan.i18n import Texts, texts
 from netplan.io.assets import read_asset
 from netplan.io.outputs import csv_text
-from netplan.reasons import runner_up_text, site_reason
-from netplan.report import palette
-from netplan.report.site_facts import BACKHAUL_NAMES, site_facts
+from netplan.reasons import reason_parts
 from netplan.report.templating import inert, render
+from netplan.site_facts import BACKHAUL_NAMES, site_facts
 
 logger = logging.getLogger(__name__)
 
@@ -553,10 +553,7 @@ def site_popup(site: Mapping[str, Any], *, currency: str, lang: str) -> str:
     candidate that would have come closest in its place."""
     t = texts(lang)
     wifi = str(site.get("kind")) == "wifi"
-    reason = site_reason(site, currency=currency, lang=lang)
-    runner_up = "" if wifi else runner_up_text(site, currency=currency, lang=lang)
-    if runner_up and reason.endswith(runner_up):  # shown on its own line below the reason
-        reason = reason[: -len(runner_up)].rstrip()
+    reason, runner_up = reason_parts(site, currency=currency, lang=lang)
     ident = str(site.get("id", ""))
     heading = (
         t.format("Public WiFi hotspot {id}", id=ident)
@@ -730,7 +727,7 @@ def _figures(content: MapContent, t: Texts) -> list[tuple[str, str]]:
         (t.gettext("Fiber"), t.km(_num(s.get("fiber_km")))),
         (t.gettext("Satellite terminals"), t.number(_num(s.get("satellite_links")))),
         (t.gettext("Villages gaining signal"), t.number(villages)),
-        (t.gettext("Certified gap"), t.percent(None if gap is None else 100 * gap)),
+        (t.gettext("Certified gap"), t.percent(None if gap is None else 100 * gap, 2)),
     ]
 
 

@@ -26,10 +26,10 @@ from rasterio.warp import calculate_default_transform, reproject
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
+from netplan import palette
 from netplan.grid import Grid
 from netplan.i18n import texts
 from netplan.io.run_files import CoverageRaster, Overview, RunFiles
-from netplan.report import palette
 from netplan.report.review_map import ImageLayer, MapContent, MapImage, render_review_map
 
 _WGS84 = "EPSG:4326"

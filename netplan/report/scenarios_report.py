@@ -42,6 +42,7 @@ from openpyxl.writer.excel import ExcelWriter
 from netplan.errors import InputError
 from netplan.i18n import Texts, texts
 from netplan.io.outputs import gpkg_timestamp
+from netplan.io.xml_text import xml_text
 from netplan.report import charts
 from netplan.report.templating import render
 
@@ -104,6 +105,16 @@ def read_scenarios(folder: Path) -> dict[str, Any]:
     return dict(data)
 
 
+def _gap_percent(entry: Mapping[str, Any]) -> float | None:
+    """The certified gap in percent, None when the solver proved no bound (saved as null)."""
+    gap = entry["solver"].get("gap")
+    return 100 * float(gap) if isinstance(gap, int | float) else None
+
+
+#: figures every scenario has, as finite numbers (a chart or a table cell is drawn from each)
+_FIGURES = ("total_cost", "population_newly_covered", "coverage_after_pct")
+
+
 def _record_problem(data: Any) -> str | None:
     """What keeps ``data`` from being rendered, or None."""
     if not isinstance(data, dict):
@@ -129,7 +140,14 @@ def _record_problem(data: Any) -> str | None:
         value = entry.get("budget" if data["mode"] == "budget" else "target_coverage")
         if not isinstance(value, int | float):
             return f"scenario {i + 1} has no {data['mode']}"
+        bad = [k for k in _FIGURES if not _finite_number(entry[k])]
+        if bad:
+            return f"scenario {i + 1}: {', '.join(bad)} is not a number"
     return None
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # --- numbers and labels in the report's language ------------------------------------------
@@ -200,8 +218,7 @@ def scenarios_html(data: Mapping[str, Any], lang: str | None = None) -> str:
         "facts": _facts(w, data),
         "summary": summary,
         "gap_lines": [
-            (w.scenario(e), w.t.percent(100 * float(e["solver"]["gap"]), 2), _gap_line(w, e, data))
-            for e in entries
+            (w.scenario(e), w.t.percent(_gap_percent(e), 2), _gap_line(w, e, data)) for e in entries
         ],
         "nesting": _nesting_view(w, data),
         "phases": _phases_table(w, entries),
@@ -328,6 +345,18 @@ _UNITS = {
 
 
 def _gap_line(w: _Words, entry: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    """The best any plan could do (the solver's bound) against this plan; with ``--nested``,
+    past the first phase, that bound only covers plans that keep the previous phase's sites."""
+    line = _bound_line(w, entry, data)
+    if data["nesting"].get("requested") and entry is not data["scenarios"][0]:
+        line += " " + w._(
+            "This holds among plans that keep the previous phase's sites; the nesting cost "
+            "table compares the free plan."
+        )
+    return line
+
+
+def _bound_line(w: _Words, entry: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     """One sentence: the best any plan could do (the solver's bound) against this plan."""
     solver = entry["solver"]
     bound, value, gap = solver.get("bound"), solver.get("objective"), solver.get("gap")
@@ -839,10 +868,9 @@ def _chromium_pdf(html: str, path: Path) -> bool:
 
 #: Excel's number formats: whole units, one decimal, two decimals
 _WHOLE, _ONE, _TWO = "#,##0", "0.0", "0.00"
+
+
 #: characters an xlsx cell cannot hold (XML 1.0), replaced by U+FFFD
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 @dataclass(frozen=True)
 class _Column:
     label: str
@@ -993,7 +1021,7 @@ def _fill(sheet: Worksheet, columns: Sequence[_Column], records: Sequence[Any]) 
     """A header row (bold, wrapped, frozen) and one row per record; widths from content."""
     widths = [min(max(len(col.label) // 2, 10), 40) for col in columns]
     for j, col in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=j, value=_text(col.label))
+        cell = sheet.cell(row=1, column=j, value=xml_text(col.label))
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.data_type = "s"
@@ -1008,16 +1036,12 @@ def _fill(sheet: Worksheet, columns: Sequence[_Column], records: Sequence[Any]) 
                 if col.number_format:
                     cell.number_format = col.number_format
             else:
-                cell.value = _text(str(value))
+                cell.value = xml_text(str(value))
                 cell.data_type = "s"  # text, even when it starts like a formula
                 widths[j - 1] = min(max(widths[j - 1], len(str(value)) + 2), 60)
     for j, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(j)].width = width
     sheet.freeze_panes = "B2"
-
-
-def _text(value: str) -> str:
-    return _ILLEGAL.sub("\ufffd", value)
 
 
 def _workbook_bytes(book: Workbook, stamp: datetime) -> bytes:

@@ -224,7 +224,7 @@ def test_explain_a_site_and_a_dark_village(demo_run: tuple[Path, dict[str, Any]]
     result = CliRunner().invoke(cli, ["explain", str(out), site["id"]])
     assert result.exit_code == 0, result.output
     assert site["reason"] in result.stdout and "all_in_cost" in result.stdout
-    assert "Best alternative" in site["reason"] or "No other candidate" in site["reason"]
+    assert "Best alternative" in site["reason"] or "No unchosen candidate" in site["reason"]
     villages = [f["properties"] for f in _features(out / "villages.geojson")]
     dark = [v for v in villages if not v["signal_after"]]
     assert dark and all(v["how_to_reach"] for v in dark)

@@ -7,6 +7,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -64,6 +65,10 @@ def test_rerender_in_bahasa_changes_only_the_deliverables(planned: Path, tmp_pat
     assert "map.html" in changed and "plan.kml" in changed
     html = (run / "map.html").read_text(encoding="utf-8")
     assert '<html lang="id"' in html and "jiwa" in html
+    # the reasons too, in every deliverable that carries them
+    for name in ("plan.kml", "sites.csv"):
+        text = (run / name).read_text(encoding="utf-8")
+        assert "Memberikan sinyal baru" in text and "Newly covers" not in text, name
     # data files untouched: the plan is the one that was solved
     assert json.loads((run / "summary.json").read_text()) == json.loads(
         (planned / "summary.json").read_text()
@@ -122,3 +127,33 @@ def test_a_scenarios_report_is_rerendered_in_bahasa_without_solving(tmp_path: Pa
     # the sweep's own language by default: the first report again, byte for byte
     assert _netplan("map", str(sweep)).exit_code == 0
     assert _digests(sweep) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "damage", "message"),
+    [
+        (
+            "summary.json",
+            lambda d: {**d, "horizon_years": "five"},
+            "'horizon_years' is not a number",
+        ),
+        ("summary.json", lambda d: {**d, "regions": {}}, "'regions' is not a list"),
+        ("summary.json", lambda d: {}, "no scenario name or currency"),
+        (
+            "manifest.json",
+            lambda d: {**d, "config": {**d["config"], "output": {"lang": "fr"}}},
+            "output.lang 'fr'",
+        ),
+    ],
+)
+def test_rerender_names_a_damaged_data_file(
+    planned: Path, tmp_path: Path, name: str, damage: Any, message: str
+) -> None:
+    run = shutil.copytree(planned, tmp_path / "run")
+    path = run / name
+    path.write_text(json.dumps(damage(json.loads(path.read_text()))))
+    before = _digests(run)
+    result = _netplan("map", str(run))
+    assert result.exit_code == 2, result.output
+    assert f"{name}: damaged run file" in result.output and message in result.output
+    assert _digests(run) == before

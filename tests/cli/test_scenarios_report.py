@@ -322,6 +322,8 @@ def test_nested_plans_contain_the_previous_sites_and_say_what_that_cost(
     html = (nested / "scenarios.html").read_text(encoding="utf-8")
     assert "Rencana-rencana ini berjenjang (--nested)" in html
     assert "Rp 3 miliar menghapus P dari rencana sebelumnya." in html
+    # the nested phases' bounds hold only among plans that keep the previous sites
+    assert html.count("mempertahankan situs tahap sebelumnya") == len(lost) - 1
 
 
 # --- PDF -------------------------------------------------------------------------------------

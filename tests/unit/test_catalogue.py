@@ -79,6 +79,8 @@ def test_numbers_follow_each_language() -> None:
     assert texts("en").money(2_250_000_000, "IDR") == "IDR 2.25 billion"
     assert texts("en").people(1) == "1 person"
     assert texts("en").money(850_000, "IDR") == "IDR 850,000"
+    assert texts("id").money(-1_350_000_000, "IDR") == "-Rp 1,35 miliar"
+    assert texts("en").money(-0.4, "IDR") == "IDR 0"
     assert texts("id").money(None, "IDR") == texts("id").missing
     with pytest.raises(ValueError, match="not one of"):
         texts("fr")

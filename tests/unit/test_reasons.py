@@ -85,9 +85,9 @@ def test_a_tower_reason_names_whom_it_serves_where_how_it_is_fed_and_what_it_cos
     reason = site_reason(_tower(), currency="IDR")
     _clean(reason)
     assert reason.startswith(
-        "Newly covers 1,234 people that no existing site reaches, most of them in blank spot "
-        "B0003 near Kampung Baru (980 people live there). 234 of them are served by no other "
-        "new site."
+        "Newly covers 1,234 people that no existing site reaches, the largest share of them in "
+        "blank spot B0003 near Kampung Baru (980 people live there). 234 of them are served by "
+        "no other new site."
     )
     assert "Backhaul: a fiber spur of 12.34 km from POP-1 (10,000 Mbit/s)." in reason
     assert (
@@ -204,8 +204,9 @@ def test_no_backhaul_and_relays_to_other_sites() -> None:
         ),
         (
             {"runner_up_people": 1234.0, "runner_up_cost": 2_000_000_000.0},
-            "it would newly cover 1,234 people for IDR 2 billion (IDR 2 million per person), but "
-            "the joint backhaul design (shared links, satellite capacity) favoured this site.",
+            "it would newly cover 1,234 people for IDR 2 billion (IDR 2 million per person); the "
+            "plan as a whole (its shared links, satellite capacity and the rest of its sites) "
+            "keeps this site.",
         ),
         (
             {"runner_up_people": 0.3, "runner_up_cost_per_person": None},
@@ -230,7 +231,7 @@ def test_a_missing_runner_up_gives_no_text_and_the_reason_says_none_is_near() ->
         assert runner_up_text(site, currency="IDR") == ""
         reason = site_reason(site, currency="IDR")
         _clean(reason)
-        assert reason.endswith("No other candidate site lies within 10 km.")
+        assert reason.endswith("No unchosen candidate site lies within 10 km.")
     assert runner_up_text(_hotspot(), currency="IDR") == ""
 
 
@@ -315,7 +316,7 @@ def test_indonesian_reason_uses_jiwa_and_indonesian_number_marks() -> None:
     _clean(reason)
     assert reason.startswith(
         "Memberikan sinyal baru kepada 1.234 jiwa yang belum terjangkau situs eksisting mana "
-        "pun, terutama di wilayah blank spot B0003 di dekat Kampung Baru (dihuni 980 jiwa)."
+        "pun, bagian terbesar di wilayah blank spot B0003 di dekat Kampung Baru (dihuni 980 jiwa)."
     )
     assert "Sebanyak 234 jiwa di antaranya tidak terlayani oleh situs baru lain." in reason
     assert "jalur cabang serat optik sepanjang 12,34 km dari POP-1 (10.000 Mbit/s)" in reason

@@ -20,9 +20,9 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.io import MemoryFile
 from shapely.geometry import LineString, Point, box
 
+from netplan import palette
 from netplan.grid import Grid
 from netplan.io.run_files import CoverageRaster, Overview, RunFiles
-from netplan.report import palette
 from netplan.report.run_map import (
     coverage_image,
     map_factor,
@@ -30,7 +30,7 @@ from netplan.report.run_map import (
     new_signal,
     review_map_html,
 )
-from netplan.report.site_facts import site_facts
+from netplan.site_facts import site_facts
 
 WGS84 = "EPSG:4326"
 UTM = CRS.from_epsg(32754)
@@ -369,7 +369,7 @@ def test_title_box_has_the_key_figures(page: str) -> None:
     for figure in (
         "Budget: <b>IDR 25 billion</b>",
         "Total cost: <b>IDR 24.34 billion</b>",
-        "Certified gap: <b>17.0%</b>",
+        "Certified gap: <b>17.02%</b>",
         "Fiber: <b>21.6 km</b>",
         "Satellite terminals: <b>4</b>",
         "Villages gaining signal: <b>56</b>",
@@ -510,7 +510,7 @@ def test_indonesian_map(page: str) -> None:
     assert layer(data, "sites")["name"] == "Menara baru"
     assert layer(data, "villages")["name"] == "Desa"
     assert "Total biaya: <b>Rp 24,34 miliar</b>" in html
-    assert "Celah (gap) terjamin: <b>17,0%</b>" in html
+    assert "Celah (gap) terjamin: <b>17,02%</b>" in html
     assert "Keterangan" in html and "1 Desember 2025" in html
     popup = popup_of(data, "sites", 0)
     assert "Menara baru C0045" in popup and "3.284 jiwa" in popup and "Rp 3,27 miliar" in popup
