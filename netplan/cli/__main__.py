@@ -6,6 +6,7 @@ during that load exits 130 like Ctrl-C at any later stage, not with a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -14,7 +15,12 @@ def main() -> None:
         from netplan.cli.main import cli
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        sys.stderr.flush()
+        # os._exit, not sys.exit: when the interrupt passed through an extension module that
+        # runs Python code of its own while importing, CPython remembers it as unhandled and,
+        # after a clean sys.exit(130), ends the process by SIGINT instead (exit -2). Nothing is
+        # written yet, so there is nothing to finalise.
+        os._exit(130)
     cli()
 
 
