@@ -40,6 +40,12 @@ print(json.dumps({
     "coverage_before_pct": summary["coverage_before_pct"],
     "coverage_after_pct": summary["coverage_after_pct"],
     "new_towers": summary["new_towers"],
+    # what a reviewer downloads (the review issue's limit: map.html under 10 MB at L)
+    "deliverable_bytes": {
+        name: (out / name).stat().st_size
+        for name in ("map.html", "plan.kml", "plan.gpkg", "sites.parquet")
+        if (out / name).exists()
+    },
 }))
 """
 
