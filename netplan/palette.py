@@ -69,3 +69,17 @@ def coverage_colour(pct: float | None) -> str:
     if pct is None or not math.isfinite(pct):
         return OTHER_COLOUR
     return next(colour for low, colour, _ in COVERAGE_CLASSES if pct >= low)
+
+
+#: what each backhaul type is called wherever it is shown (English; shown translated)
+BACKHAUL_NAMES = {
+    "fiber": "fiber",
+    "microwave": "microwave",
+    "satellite": "satellite (VSAT)",
+}
+#: blank-spot statuses after a plan, in the legend's order, with what each is called
+BLANK_SPOT_STATUSES = (
+    ("dark", "Still dark after the plan"),
+    ("partly_closed", "Partly closed by the plan"),
+    ("closed", "Closed by the plan"),
+)

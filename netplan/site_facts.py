@@ -19,15 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from netplan import palette
 from netplan.i18n import Texts, texts
 from netplan.reasons import number_of, text_of
-
-#: how each backhaul type is named (translated through the catalogue)
-BACKHAUL_NAMES = {
-    "fiber": "fiber",
-    "microwave": "microwave",
-    "satellite": "satellite (VSAT)",
-}
 
 
 def _lat_lon(site: Mapping[str, Any]) -> tuple[float, float] | None:
@@ -57,7 +51,7 @@ def _backhaul(site: Mapping[str, Any], t: Texts) -> str:
     kind = text_of(site, "backhaul")
     if not kind:
         return t.missing
-    name = t.gettext(BACKHAUL_NAMES.get(kind, kind))
+    name = t.gettext(palette.BACKHAUL_NAMES.get(kind, kind))
     relayed = text_of(site, "relayed_via")
     source = text_of(site, "backhaul_to")
     if relayed:

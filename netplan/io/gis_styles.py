@@ -106,11 +106,7 @@ _TOWER_LABELS = {
     "satellite": "New tower, satellite backhaul",
 }
 _LINK_LABELS = {"fiber": "Fiber link", "microwave": "Microwave link", "satellite": "Satellite link"}
-_BLANK_SPOT_LABELS = {
-    "dark": "Still dark after the plan",
-    "partly_closed": "Partly closed by the plan",
-    "closed": "Closed by the plan",
-}
+_BLANK_SPOT_LABELS = dict(palette.BLANK_SPOT_STATUSES)
 
 
 def _single(layer: str, title: str, label: str, symbol: Symbol) -> LayerStyle:

@@ -36,9 +36,9 @@ _ICONS = {
 }
 #: blank-spot statuses that leave people without signal after the plan
 STILL_DARK = ("dark", "partly_closed")
-_BACKHAUL_LABELS = {"fiber": "Fiber", "microwave": "Microwave", "satellite": "Satellite"}
+_BACKHAUL_LABELS = palette.BACKHAUL_NAMES
 #: a blank spot's status after the plan, for its balloon
-_STATUS_LABELS = {"dark": "still dark", "partly_closed": "partly closed", "closed": "closed"}
+_STATUS_LABELS = dict(palette.BLANK_SPOT_STATUSES)
 #: what a site's balloon adds to its facts, as the map's popup does: (label, column)
 _REASON_LABELS = ("Why this site", "Runner-up")
 

@@ -30,8 +30,8 @@ from netplan.errors import InputError
 from netplan.grid import Grid
 from netplan.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from netplan.io import rasters
+from netplan.io.outputs import WGS84
 
-WGS84 = "EPSG:4326"
 #: the overview raster's longest side in pixels (the map's hillshade and population layers)
 OVERVIEW_PIXELS = 800
 #: the data files every run folder has; plan runs add :data:`PLAN_FILES`

@@ -49,7 +49,7 @@ def write_run_data(
     """
     write_json(folder / "summary.json", summary)
     write_geojson(folder / "regions.geojson", regions)
-    write_geojson(folder / "blank_spots.geojson", _without_grid_coordinates(blank_spots))
+    write_geojson(folder / "blank_spots.geojson", blank_spots)  # centre_x/y: dropped there
     write_geojson(folder / "existing_sites.geojson", existing_sites)
     write_coverage(folder / "coverage_before.tif", coverage_before, grid, when="before the plan")
     write_overview(folder / "overview.tif", grid, elevation=overview[0], population=overview[1])
@@ -65,15 +65,6 @@ def write_run_data(
         else:
             write_csv(folder / name, frame)
     write_json(folder / "manifest.json", manifest)
-
-
-#: columns that hold coordinates of the analysis grid's CRS (metres), which have no place in a
-#: lon/lat file
-_GRID_COORDINATES = ("centre_x", "centre_y")
-
-
-def _without_grid_coordinates(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    return table.drop(columns=[c for c in _GRID_COORDINATES if c in table.columns])
 
 
 def read_features(run_dir: Path, name: str) -> list[dict[str, Any]]:

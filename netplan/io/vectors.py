@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -90,6 +92,27 @@ def require_unique(values: pd.Series, path: Path, what: str, column: str) -> Non
         raise InputError(f"{path}: duplicate {what} {column}(s) {shown}; ids must be unique")
 
 
+#: a JSON escape of half a surrogate pair: how JSON writers (Python's json by default) write a
+#: character beyond U+FFFF, such as an emoji or a rare CJK ideograph in a name
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
+
+
+def _readable_source(path: Path) -> Path | io.BytesIO:
+    """``path``, or for a GeoJSON that escapes characters beyond U+FFFF as surrogate pairs
+    (which GDAL's reader turns into U+FFFD), the same document with those characters as
+    UTF-8, so that a name reads as it was written."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return path
+    data = path.read_bytes()
+    if not _SURROGATE_ESCAPE.search(data):
+        return path
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return path  # GDAL names the problem
+    return io.BytesIO(json.dumps(document, ensure_ascii=False).encode("utf-8"))
+
+
 def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     """A GeoJSON / GeoPackage / Shapefile layer, or a CSV of lon/lat points (EPSG:4326)."""
     problem = file_problem(path)
@@ -98,7 +121,7 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     if path.suffix.lower() == ".csv":
         return _points_from_csv(read_table(path, what), path, what)
     try:
-        gdf = gpd.read_file(path)
+        gdf = gpd.read_file(_readable_source(path))
     except (DataSourceError, ValueError, OSError) as exc:
         raise InputError(f"{path}: cannot read {what} ({exc}); expected GeoJSON or GPKG") from exc
     if gdf.crs is None:

@@ -47,7 +47,7 @@ from netplan.io.assets import read_asset
 from netplan.io.outputs import csv_text
 from netplan.reasons import reason_parts
 from netplan.report.templating import inert, render
-from netplan.site_facts import BACKHAUL_NAMES, site_facts
+from netplan.site_facts import site_facts
 
 logger = logging.getLogger(__name__)
 
@@ -357,12 +357,7 @@ def _coverage_class(pct: float) -> int:
     return next(i for i, (low, _, _) in enumerate(palette.COVERAGE_CLASSES) if pct >= low)
 
 
-#: blank-spot statuses after a plan, in the legend's order, with their label
-BLANK_STATUSES = (
-    ("dark", "Still dark after the plan"),
-    ("partly_closed", "Partly closed by the plan"),
-    ("closed", "Closed by the plan"),
-)
+BLANK_STATUSES = palette.BLANK_SPOT_STATUSES
 
 
 def blank_spot_layer(content: MapContent, t: Texts, *, point_below: float) -> _Layer:
@@ -535,7 +530,7 @@ def existing_site_layer(content: MapContent, t: Texts) -> _Layer:
 
 def _backhaul_classes(t: Texts, radius: float) -> list[dict[str, Any]]:
     classes = [
-        _class(t.gettext(BACKHAUL_NAMES[kind]), **_dot(colour, radius))
+        _class(t.gettext(palette.BACKHAUL_NAMES[kind]), **_dot(colour, radius))
         for kind, colour in palette.BACKHAUL_COLOURS.items()
     ]
     classes.append(_class(t.gettext("other"), **_dot(palette.OTHER_COLOUR, radius)))
@@ -623,7 +618,7 @@ def link_layer(content: MapContent, t: Texts) -> _Layer | None:
     kinds = list(palette.BACKHAUL_COLOURS)
     classes = [
         _class(
-            t.gettext(BACKHAUL_NAMES[kind]),
+            t.gettext(palette.BACKHAUL_NAMES[kind]),
             color=palette.BACKHAUL_COLOURS[kind],
             weight=3.5,
             opacity=0.9,

@@ -29,10 +29,10 @@ from shapely.ops import unary_union
 from netplan import palette
 from netplan.grid import Grid
 from netplan.i18n import texts
+from netplan.io.outputs import WGS84
 from netplan.io.run_files import CoverageRaster, Overview, RunFiles
 from netplan.report.review_map import ImageLayer, MapContent, MapImage, render_review_map
 
-_WGS84 = "EPSG:4326"
 _MERCATOR = "EPSG:3857"
 
 #: Coverage masks wider than this are drawn from coarser blocks: a Papua-sized grid (6,500
@@ -72,7 +72,7 @@ def mask_polygons(mask: np.ndarray, grid: Grid, *, factor: int = 1) -> gpd.GeoDa
         if v == 1
     ]
     geometry = [unary_union(geoms)] if geoms else []
-    return gpd.GeoDataFrame(geometry=geometry, crs=grid.crs).to_crs(_WGS84)
+    return gpd.GeoDataFrame(geometry=geometry, crs=grid.crs).to_crs(WGS84)
 
 
 # --- images ------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def _to_mercator(
         dst_nodata=np.nan,
         resampling=resampling,
     )
-    to_lonlat = Transformer.from_crs(_MERCATOR, _WGS84, always_xy=True)
+    to_lonlat = Transformer.from_crs(_MERCATOR, WGS84, always_xy=True)
     (lon0, lon1), (lat0, lat1) = to_lonlat.transform([west, east], [south, north])
     return out, (round(lat0, 6), round(lon0, 6)), (round(lat1, 6), round(lon1, 6))
 
@@ -238,7 +238,7 @@ def hillshade_image(overview: Overview) -> MapImage | None:
     warped, sw, ne = _to_mercator(
         shade,
         _overview_transform(overview, elevation.shape),
-        _WGS84,
+        WGS84,
         max_pixels=max(elevation.shape),
         resampling=Resampling.bilinear,
     )
@@ -256,7 +256,7 @@ def population_image(overview: Overview) -> MapImage | None:
     warped, sw, ne = _to_mercator(
         density,
         _overview_transform(overview, density.shape),
-        _WGS84,
+        WGS84,
         max_pixels=max(density.shape),
         resampling=Resampling.nearest,
     )
