@@ -950,17 +950,18 @@ def _region_rows(entries: Sequence[Mapping[str, Any]]) -> Iterable[dict[str, Any
             yield {"scenario": e, "region": _region_of(e, region.get("name"))}
 
 
+def _scenario_column(w: _Words) -> _Column:
+    """The column naming each row's scenario: its budget, or its coverage target."""
+    if w.mode == "budget":
+        return _Column(f"{w._('Budget')} ({w.currency})", lambda x: x["scenario"]["budget"], _WHOLE)
+    return _Column(
+        f"{w._('Coverage target')} (%)", lambda x: 100 * x["scenario"]["target_coverage"], _ONE
+    )
+
+
 def _region_columns(w: _Words) -> list[_Column]:
     c = f"({w.currency})"
-    first = (
-        _Column(f"{w._('Budget')} {c}", lambda x: x["scenario"]["budget"], _WHOLE)
-        if w.mode == "budget"
-        else _Column(
-            f"{w._('Coverage target')} (%)",
-            lambda x: 100 * x["scenario"]["target_coverage"],
-            _ONE,
-        )
-    )
+    first = _scenario_column(w)
     return [
         _Column(w._("Regency"), lambda x: x["region"].get("name")),
         first,
@@ -989,15 +990,7 @@ def _nesting_rows(data: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
 
 def _nesting_columns(w: _Words) -> list[_Column]:
     c = f"({w.currency})"
-    first = (
-        _Column(f"{w._('Budget')} {c}", lambda x: x["scenario"]["budget"], _WHOLE)
-        if w.mode == "budget"
-        else _Column(
-            f"{w._('Coverage target')} (%)",
-            lambda x: 100 * x["scenario"]["target_coverage"],
-            _ONE,
-        )
-    )
+    first = _scenario_column(w)
     return [
         first,
         _Column(
