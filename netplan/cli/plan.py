@@ -86,15 +86,6 @@ def plan(
     joint = backhaul_comparison(result)
     if joint:
         click.echo(backhaul_line(summary, joint, t))
-        if summary["budget"] is not None:
-            click.echo(
-                t.format(
-                    "joint design: objective {joint} against {alone} for the best plan with "
-                    "per-site backhaul at the same budget",
-                    joint=t.number(joint["joint_plan_objective"]),
-                    alone=t.number(joint["per_site_plan_objective"]),
-                )
-            )
     if result.free_objective is not None:
         d = decision_cost(result)
         click.echo(

@@ -144,8 +144,15 @@ def split(
             )
         rules = problem.rules
         if rules is not None:
+            # a cluster answers only for the regions in it: the others' floors are theirs
+            elsewhere = ~np.isin(np.arange(rules.n_regions), rules.row_region[rows])
             rules = replace(
-                rules, row_region=rules.row_region[rows], site_region=rules.site_region[sites]
+                rules,
+                row_region=rules.row_region[rows],
+                site_region=rules.site_region[sites],
+                before=np.where(
+                    elsewhere, np.maximum(rules.before, rules.population), rules.before
+                ),
             )
         villages = problem.villages
         if villages is not None:

@@ -228,7 +228,12 @@ def standalone_design(problem: CoverageProblem, selected: np.ndarray) -> Design:
             best_arc[g], best_arc_cost[g] = a, net.cost[a]
     room = np.inf if net.satellite_capacity_mbps is None else net.satellite_capacity_mbps
     built = np.flatnonzero(problem.built(selected))
-    saving = best_arc_cost[built] - net.satellite_cost[built]
+    # what satellite saves against the site's best hub link: sites with satellite alone come
+    # first, sites without satellite last (no inf - inf)
+    hub_price, sat_price = best_arc_cost[built], net.satellite_cost[built]
+    both = np.isfinite(hub_price) & np.isfinite(sat_price)
+    only_sat = np.where(np.isfinite(sat_price), np.inf, -np.inf)
+    saving = np.where(both, hub_price - np.where(both, sat_price, 0.0), only_sat)
     for g in built[np.argsort(-saving, kind="stable")]:
         if net.satellite_cost[g] < best_arc_cost[g] and mbps[g] <= room:
             sat[g] = True
@@ -257,6 +262,7 @@ def prune(problem: CoverageProblem, design: Design) -> Design:
     # people count too: the target, region floors and villages are in people, and a row's
     # demand weight can be 0 (every household already online) while people live there
     base_people = problem.people_covered(selected)
+    shares = problem.rules is not None and problem.rules.budget_share is not None
     for j in sorted(np.flatnonzero(selected), key=lambda k: (-problem.cost[k], k)):
         g = problem.group[j]
         if problem.forced is not None and problem.forced[g] == 1:
@@ -269,7 +275,13 @@ def prune(problem: CoverageProblem, design: Design) -> Design:
         if lost or problem.people_covered(selected) < base_people - 1e-9:
             selected[j] = True
             continue
+        dropped_arcs, dropped_sat = arcs.copy(), sat.copy()
         if net is not None:
-            arcs[net.head == g] = False
-            sat[g] = False
+            dropped_arcs[net.head == g] = False
+            dropped_sat[g] = False
+        if shares and not problem.feasible(Design(selected, dropped_arcs, dropped_sat)):
+            # target mode: a smaller total spend can push another region over its share
+            selected[j] = True
+            continue
+        arcs, sat = dropped_arcs, dropped_sat
     return Design(selected, arcs, sat)

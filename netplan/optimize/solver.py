@@ -40,11 +40,10 @@ from netplan.optimize.bound import lagrangian_bound
 from netplan.optimize.clusters import Priced, Shared, share_budget, site_clusters, split
 from netplan.optimize.greedy import (
     prune,
-    standalone_design,
-    standalone_option_cost,
     starting_plan,
 )
 from netplan.optimize.network import FIBER, Network
+from netplan.optimize.presolve import presolve
 from netplan.optimize.problem import CoverageProblem, Design
 
 logger = logging.getLogger(__name__)
@@ -63,14 +62,25 @@ LARGE_OPTIONS = 1000
 #: phase) are skipped instead, and reported as stopped by time.
 MIN_STAGE_S = 0.05
 
+#: Branch-and-bound nodes of the plan-from-the-LP stage when the settings limit nodes: the
+#: model over the sites the LP builds is small, and a root node alone rarely beats the greedy
+#: there (on the demo it takes ~100 nodes to find the optimum)
+RESTRICTED_NODES = 2000
+
 #: A solve that ends unfinished after this share of the seconds it was given was stopped by
 #: its clock (SCIP and GLOP stop at their time limit; pywraplp reports a node, iteration and
 #: time stop alike as "feasible" or "not solved").
 CLOCK_SHARE = 0.98
 
-#: The cheapest-design phase re-solves nearly the model the main search presolved: probing in
-#: its presolve (most of its root node on the demo) is skipped.
-CHEAPEST_DESIGN_SCIP = "propagating/probing/maxprerounds = 0\n"
+#: SCIP settings for every solve, measured on the demo's joint model (time to a 0.5% gap from
+#: the optimal plan, two runs side by side on 2 cores): SCIP's defaults 166 s; no restarts
+#: 51 s (restarts re-presolve the whole model after each round of reduced-cost fixings); and
+#: no probing in presolve 35 s; and at most 5 rounds of cuts at the root 20 s
+SCIP_TUNING = (
+    "presolving/maxrestarts = 0\n"
+    "propagating/probing/maxprerounds = 0\n"
+    "separating/maxroundsroot = 5\n"
+)
 
 _FINISHED = (
     pywraplp.Solver.OPTIMAL,
@@ -115,9 +125,6 @@ class Solution:
     covered: float  #: people newly covered
     wifi: float  #: people reached only by WiFi
     cost: float  #: total cost, backhaul included
-    #: objective of the best per-site design (each site on its own cheapest feed), when a
-    #: network was designed jointly: what the joint design is measured against
-    per_site_objective: float = math.nan
     #: the stages whose clock, not their work limit or the gap, stopped them, in order: the
     #: plan may then differ from run to run
     time_stops: tuple[str, ...] = ()
@@ -183,13 +190,24 @@ def solve(
     it is feasible (budget sweeps stay monotone this way). ``start_from`` replaces the greedy
     start when the caller has already computed it. ``client`` (a ``dask.distributed``
     client) runs the clusters' solves on a Dask cluster. ``cheapest_design`` (budget mode)
-    looks for the cheapest design with the coverage found, as a last phase.
+    looks for the cheapest backhaul for the sites found, as a last phase.
 
     Raises
     ------
     InfeasibleError
         Target mode, when even every candidate together cannot reach the target.
     """
+    reduced = presolve(problem)
+    if reduced.reduced:
+        inner = solve(
+            reduced.problem,
+            settings,
+            warm=None if warm is None else reduced.restrict(warm),
+            start_from=None if start_from is None else reduced.restrict(start_from),
+            client=client,
+            cheapest_design=cheapest_design,
+        )
+        return replace(inner, design=reduced.lift(inner.design))
     clock = _Deadline(settings.time_limit_s)
     time_stops: list[str] = []
     maximise = problem.target is None
@@ -234,28 +252,6 @@ def solve(
                 f"backhaul: {accepted:,.0f} > {problem.budget:,.0f}); raise the budget or "
                 "accept fewer sites"
             )
-    baseline = math.nan
-    # at country scale, local search has already improved the per-site plan further than
-    # the exact per-site model gets in its share of the time (measured on M and L)
-    large = problem.n_options > LARGE_OPTIONS and local_search.applies(problem)
-    if problem.network is not None and problem.n_options and problem.n_rows and large:
-        baseline = problem.objective(hint)
-    elif problem.network is not None and problem.n_options and problem.n_rows:
-        # warm start from the per-site optimum: each site on its cheapest own feed, solved
-        # exactly (a much easier model), then fed for real; its cost is the last phase's job
-        alone = per_site_problem(problem)
-        with progress.task("Per-site plan"):
-            first = solve(
-                alone,
-                replace(settings, time_limit_s=clock.left(at_least=MIN_STAGE_S)),
-                start_from=Design(hint.selected),
-                cheapest_design=False,
-            )
-        time_stops += [f"per-site stage: {stage}" for stage in first.time_stops]
-        candidate = standalone_design(problem, first.selected)
-        if problem.feasible(candidate) and not _worse(problem, candidate, hint, maximise):
-            hint = candidate
-        baseline = problem.objective(hint)
     if warm is not None and problem.feasible(warm) and not _worse(problem, warm, hint, maximise):
         hint = warm
     if problem.n_options == 0 or problem.n_rows == 0:
@@ -297,24 +293,24 @@ def solve(
         settings.relative_gap
     ):
         # the plan in hand is already proven within the gap asked for: no search needed
-        logger.info("LP bound %.1f proves the plan (%.1f) within the gap", relax.value, incumbent)
-        found = prune(problem, hint)
-        # (above LARGE_OPTIONS the cheapest-design model is too big to pay off)
-        if cheapest_design and problem.n_options <= LARGE_OPTIONS:
-            found, cheapest_out_of_time = _cheapest_for(problem, found, settings, clock)
-            if cheapest_out_of_time:
-                time_stops.append("cheapest-design phase")
-        return replace(
-            _result(
-                problem,
-                found,
-                "gap_reached",
-                bound=_tighter(relax.value, shared),
-                start=clock.start,
-            ),
-            per_site_objective=baseline,
-            time_stops=tuple(time_stops),
+        return _proven_by_lp(
+            problem, hint, relax, shared, settings, clock, time_stops, cheapest_design
         )
+    if relax is not None:
+        # the plan the LP points at: the exact model over the sites the LP builds (and the
+        # plan in hand), a small MIP whose optimum is a far better start than the greedy,
+        # so the reduced costs below fix many more options
+        with progress.task("Plan from the LP"):
+            inside, inside_out_of_time = _restricted(problem, relax, hint, settings, clock)
+        if inside_out_of_time:
+            time_stops.append("plan from the LP")
+        if inside is not None and not _worse(problem, inside, hint, maximise):
+            hint = inside
+        incumbent = problem.objective(hint)
+        if relative_gap(incumbent, relax.value, maximise=True) <= settings.relative_gap:
+            return _proven_by_lp(
+                problem, hint, relax, shared, settings, clock, time_stops, cheapest_design
+            )
     solver = _scip(settings)
     model = _Model(solver, problem)
     solver.SetHint(*model.hint(hint))
@@ -375,7 +371,6 @@ def solve(
                 time_stops.append("cheapest-design phase")
         return replace(
             _result(problem, found, label, bound=bound, start=clock.start),
-            per_site_objective=baseline,
             time_stops=tuple(time_stops),
         )
     if status == pywraplp.Solver.INFEASIBLE or not problem.feasible(hint):
@@ -390,20 +385,95 @@ def solve(
     bound = _tighter(bound, shared)
     return replace(
         _result(problem, hint, "greedy", bound=bound, start=clock.start),
-        per_site_objective=baseline,
         time_stops=tuple(time_stops),
     )
 
 
+def _proven_by_lp(
+    problem: CoverageProblem,
+    hint: Design,
+    relax: _Relaxation,
+    shared: Shared | None,
+    settings: SolverSettings,
+    clock: _Deadline,
+    time_stops: list[str],
+    cheapest_design: bool,
+) -> Solution:
+    """The plan in hand, which the LP bound proves within the gap asked for (budget mode)."""
+    logger.info(
+        "LP bound %.1f proves the plan (%.1f) within the gap",
+        relax.value,
+        problem.objective(hint),
+    )
+    found = prune(problem, hint)
+    # (above LARGE_OPTIONS the cheapest-design model is too big to pay off)
+    if cheapest_design and problem.n_options <= LARGE_OPTIONS:
+        found, cheapest_out_of_time = _cheapest_for(problem, found, settings, clock)
+        if cheapest_out_of_time:
+            time_stops.append("cheapest-design phase")
+    return replace(
+        _result(
+            problem, found, "gap_reached", bound=_tighter(relax.value, shared), start=clock.start
+        ),
+        time_stops=tuple(time_stops),
+    )
+
+
+def _restricted(
+    problem: CoverageProblem,
+    relax: _Relaxation,
+    hint: Design,
+    settings: SolverSettings,
+    clock: _Deadline,
+) -> tuple[Design | None, bool]:
+    """The exact model over the sites the LP relaxation builds (any fraction) and the sites
+    of ``hint``, every other site refused: (its best plan, or None; whether the clock
+    stopped it). On the work limits of ``settings``, from ``hint``."""
+    lp_x = relax.values[: problem.n_options]
+    keep = np.zeros(problem.n_groups, dtype=bool)
+    keep[problem.group[lp_x > 1e-6]] = True
+    keep[problem.group[np.asarray(hint.selected, dtype=bool)]] = True
+    forced = np.full(problem.n_groups, -1) if problem.forced is None else problem.forced.copy()
+    keep |= forced == 1
+    if keep.all():
+        return None, False
+    forced[~keep] = 0
+    inner = replace(problem, forced=forced)
+    limit = settings.node_limit
+    solver = _scip(replace(settings, node_limit=None if limit is None else RESTRICTED_NODES))
+    model = _Model(solver, inner)
+    solver.SetHint(*model.hint(hint))
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, settings.relative_gap)
+    status, out_of_time = _timed_solve(
+        solver, seconds=clock.left(at_least=MIN_STAGE_S), params=params
+    )
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None, out_of_time
+    found = model.design()
+    logger.info(
+        "plan from the LP: %d of %d sites, value %.1f (start %.1f)",
+        int(keep.sum()),
+        problem.n_groups,
+        problem.objective(found),
+        problem.objective(hint),
+    )
+    return (found if problem.feasible(found) else None), out_of_time
+
+
 def _accepted_cost(problem: CoverageProblem) -> float:
     """What the sites a reviewer accepted cost at least: each one's cheapest option with its
-    cheapest own feed."""
+    cheapest feed of any kind (satellite, a hub link, or a relay link from another site)."""
     assert problem.forced is not None
-    own = standalone_option_cost(problem)
-    total = 0.0
-    for g in np.flatnonzero(problem.forced == 1).tolist():
-        total += float(own[problem.group == g].min())
-    return total
+    least_option = np.full(problem.n_groups, np.inf)
+    np.minimum.at(least_option, problem.group, problem.cost)
+    least_feed = np.zeros(problem.n_groups)
+    net = problem.network
+    if net is not None:
+        least_feed = net.satellite_cost.astype(float).copy()
+        np.minimum.at(least_feed, net.head, net.cost)
+    accepted = problem.forced == 1
+    return float(np.sum(least_option[accepted] + least_feed[accepted]))
 
 
 def _check_floors_reachable(problem: CoverageProblem) -> None:
@@ -617,9 +687,9 @@ def _timed_lp_relaxation(
     return relaxation, False
 
 
-def _scip(settings: SolverSettings, *, extra: str = "") -> pywraplp.Solver:
+def _scip(settings: SolverSettings) -> pywraplp.Solver:
     """A SCIP solver seeded from the settings (same inputs, same answer), with their node
-    limit and any ``extra`` SCIP parameters (``name = value`` lines)."""
+    limit and workers, tuned by :data:`SCIP_TUNING`."""
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None:  # pragma: no cover - OR-Tools wheels always ship SCIP
         raise RuntimeError("OR-Tools was built without SCIP")
@@ -630,28 +700,37 @@ def _scip(settings: SolverSettings, *, extra: str = "") -> pywraplp.Solver:
     )
     if settings.node_limit is not None:
         params += f"limits/nodes = {settings.node_limit}\n"
-    if not solver.SetSolverSpecificParametersAsString(params + extra):
-        raise RuntimeError(f"SCIP refused the parameters {params + extra!r}")
+    if settings.workers > 1:
+        # SCIP's concurrent solve, in its deterministic mode: the same answer on any machine
+        params += "parallel/mode = 1\n"
+    params += SCIP_TUNING
+    if not solver.SetSolverSpecificParametersAsString(params):
+        raise RuntimeError(f"SCIP refused the parameters {params!r}")
+    solver.SetNumThreads(max(1, settings.workers))
     return solver
 
 
 def _cheapest_for(
     problem: CoverageProblem, found: Design, settings: SolverSettings, clock: _Deadline
 ) -> tuple[Design, bool]:
-    """Second phase: the cheapest design keeping the coverage found (ties broken on cost),
-    on the node limit, with what is left of the time; (the design, whether the clock stopped
-    the phase)."""
+    """Second phase: the cheapest backhaul for the sites found, the same coverage (ties
+    broken on cost), on the node limit and the gap, with what is left of the time; (the
+    design, whether the clock stopped the phase). Only the backhaul is open: letting the
+    sites move too cost 13-15 s on the demo and found nothing cheaper."""
     value = problem.objective(found)
     if value <= 0:
         return found, False
     seconds = clock.left()
     if seconds <= 0:  # the time limit is spent: skipped, which another run may not do
         return found, True
-    solver = _scip(settings, extra=CHEAPEST_DESIGN_SCIP)
-    model = _Model(solver, problem, floor=value - 1e-6 * max(1.0, value))
+    solver = _scip(settings)
+    same_sites = replace(problem, forced=np.where(problem.built(found.selected), 1, 0))
+    model = _Model(solver, same_sites, floor=value - 1e-6 * max(1.0, value))
     solver.SetHint(*model.hint(found))
+    params = pywraplp.MPSolverParameters()  # the cheapest design within the gap asked for
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, settings.relative_gap)
     with progress.task("Cheapest design"):
-        status, out_of_time = _timed_solve(solver, seconds=max(seconds, MIN_STAGE_S))
+        status, out_of_time = _timed_solve(solver, seconds=max(seconds, MIN_STAGE_S), params=params)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return found, out_of_time
     cheaper = prune(problem, model.design())
@@ -663,11 +742,6 @@ def _cheapest_for(
         )
         return cheaper, out_of_time
     return found, out_of_time
-
-
-def per_site_problem(problem: CoverageProblem) -> CoverageProblem:
-    """The problem with every site paying its cheapest stand-alone feed, and no network."""
-    return replace(problem, cost=standalone_option_cost(problem), network=None, bandwidth_mbps=None)
 
 
 class _Priced:
@@ -861,7 +935,8 @@ class _Model:
         depth_min = net.min_depth()
         self.zk.clear()
         fed_at: dict[tuple[int, int], list[pywraplp.Variable]] = {}  # (site, depth) -> links
-        fiber_at: dict[tuple[int, int], list[pywraplp.Variable]] = {}
+        fiber_at: dict[tuple[int, int], list[int]] = {}  # (site, depth) -> fiber links
+        feeds_at: dict[tuple[int, int], list[int]] = {}  # (site, depth) -> links
         for a in range(net.n_arcs):
             t, h = int(net.tail[a]), int(net.head[a])
             depths = [1] if t < 0 else range(int(depth_min[t]) + 1, net.max_hops + 1)
@@ -874,18 +949,24 @@ class _Model:
                 self.zk[a, k] = var
                 fed_at.setdefault((h, k), []).append(var)
                 if net.kind[a] == FIBER:
-                    fiber_at.setdefault((h, k), []).append(var)
+                    fiber_at.setdefault((h, k), []).append(a)
+                feeds_at.setdefault((h, k), []).append(a)
         for (a, k), var in self.zk.items():
-            t = int(net.tail[a])
+            t, h = int(net.tail[a]), int(net.head[a])
             if t < 0:
                 continue
-            # a link at depth k leaves a site fed at depth k-1 (by fiber, for fiber links)
-            feeders = (fiber_at if net.kind[a] == FIBER else fed_at).get((t, k - 1), [])
+            # a link at depth k leaves a site fed at depth k-1 (by fiber, for fiber links),
+            # and not fed by the very site it feeds: without that, the relaxation lets two
+            # sites feed each other (h → t at depth k-1, t → h at depth k) and a sliver of
+            # one hub link lights up a whole fractional relay cluster
+            feeders = (fiber_at if net.kind[a] == FIBER else feeds_at).get((t, k - 1), [])
             ct = solver.Constraint(-inf, 0.0)
             ct.SetCoefficient(var, 1.0)
             for b in feeders:
-                ct.SetCoefficient(b, -1.0)
-        sat_mbps = {}
+                if int(net.tail[b]) != h:
+                    ct.SetCoefficient(self.zk[b, k - 1], -1.0)
+        # satellite Mbps per site, counted per option: (variable, Mbps in units) terms
+        sat_mbps: dict[int, list[tuple[pywraplp.Variable, float]]] = {}
         for g in range(p.n_groups):
             if np.isfinite(net.satellite_cost[g]):
                 self.s[g] = solver.BoolVar(f"s{g}")
@@ -893,11 +974,22 @@ class _Model:
                     if line is not None:
                         line.SetCoefficient(self.s[g], float(net.satellite_cost[g]) / mu)
                 self.spend.append((self.s[g], float(net.satellite_cost[g]) / mu, g))
-                sat_mbps[g] = solver.NumVar(0.0, inf, f"q{g}")
-                most = float(p.bandwidth_mbps[self.members[g]].max(initial=0.0)) / bu
-                cap = solver.Constraint(-inf, 0.0)  # q_g <= most * s_g
-                cap.SetCoefficient(sat_mbps[g], 1.0)
-                cap.SetCoefficient(self.s[g], -most)
+                opts = self.members[g].tolist()
+                if len(opts) == 1:
+                    sat_mbps[g] = [(self.s[g], float(p.bandwidth_mbps[opts[0]]) / bu)]
+                else:
+                    # u_j: option j built and fed by satellite (u_j <= x_j, sum u_j = s_g)
+                    split_ = solver.Constraint(0.0, 0.0)
+                    split_.SetCoefficient(self.s[g], -1.0)
+                    terms = []
+                    for j in opts:
+                        u = solver.NumVar(0.0, 1.0, f"u{j}")
+                        split_.SetCoefficient(u, 1.0)
+                        le = solver.Constraint(-inf, 0.0)
+                        le.SetCoefficient(u, 1.0)
+                        le.SetCoefficient(self.x[j], -1.0)
+                        terms.append((u, float(p.bandwidth_mbps[j]) / bu))
+                    sat_mbps[g] = terms
             feed = solver.Constraint(0.0, 0.0)  # fed exactly once when built
             for k in range(1, net.max_hops + 1):
                 for var in fed_at.get((g, k), []):
@@ -906,7 +998,22 @@ class _Model:
                 feed.SetCoefficient(self.s[g], 1.0)
             for j in self.members[g].tolist():
                 feed.SetCoefficient(self.x[j], -1.0)
-        # capacity: each link carries the backhaul of every site downstream of it
+        self._relay_roots(fed_at)
+        if not _links_cannot_fill(p):
+            self._flows(sat_mbps)
+        if net.satellite_capacity_mbps is not None and sat_mbps:
+            total = solver.Constraint(-inf, float(net.satellite_capacity_mbps) / bu)
+            for terms in sat_mbps.values():
+                for var, mbps in terms:
+                    total.SetCoefficient(var, mbps)
+
+    def _flows(self, sat_mbps: dict[int, list[tuple[pywraplp.Variable, float]]]) -> None:
+        """Capacity: each link carries the backhaul of every site downstream of it (a flow
+        per link, balanced at every site)."""
+        p, solver = self.problem, self.solver
+        net = p.network
+        assert net is not None and p.bandwidth_mbps is not None
+        inf, bu = solver.infinity(), self.mbps_unit
         flow = {}
         cap_units = net.capacity_mbps / bu
         per_arc: dict[int, list[pywraplp.Variable]] = {}
@@ -926,14 +1033,50 @@ class _Model:
             for a in np.flatnonzero(net.tail == g).tolist():
                 if a in flow:
                     balance.SetCoefficient(flow[a], -1.0)
-            if g in sat_mbps:
-                balance.SetCoefficient(sat_mbps[g], 1.0)
+            for var, mbps in sat_mbps.get(g, []):
+                balance.SetCoefficient(var, mbps)
             for j in self.members[g].tolist():
                 balance.SetCoefficient(self.x[j], -float(p.bandwidth_mbps[j]) / bu)
-        if net.satellite_capacity_mbps is not None and sat_mbps:
-            total = solver.Constraint(-inf, float(net.satellite_capacity_mbps) / bu)
-            for q in sat_mbps.values():
-                total.SetCoefficient(q, 1.0)
+
+    def _relay_roots(self, fed_at: dict[tuple[int, int], list[pywraplp.Variable]]) -> None:
+        """Every relay chain starts at one site fed straight from a hub: a site fed at depth
+        k ≥ 3 is fed at most as much as the sites that can be its chain's first link
+        (k − 1 relay hops upstream, itself excluded) are fed at depth 1. The per-link rows
+        alone let one sliver of a hub link feed a site along several chains at once."""
+        net = self.problem.network
+        assert net is not None
+        relay = net.tail >= 0
+        parents: list[set[int]] = [set() for _ in range(net.n_sites)]
+        for t, h in zip(net.tail[relay].tolist(), net.head[relay].tolist(), strict=True):
+            parents[h].add(t)
+        for v in range(net.n_sites):
+            roots = set(parents[v]) - {v}  # first links of chains reaching v at depth 2
+            every = set(roots)
+            relayed = list(fed_at.get((v, 2), []))
+            for k in range(3, net.max_hops + 1):
+                roots = {u for t in roots for u in parents[t]} - {v}
+                every |= roots
+                self._at_most_roots(fed_at.get((v, k), []), roots, fed_at)
+                relayed += fed_at.get((v, k), [])
+            # over all depths too: one chain, one root, whatever the depth
+            if net.max_hops >= 3:
+                self._at_most_roots(relayed, every, fed_at)
+
+    def _at_most_roots(
+        self,
+        fed: list[pywraplp.Variable],
+        roots: set[int],
+        fed_at: dict[tuple[int, int], list[pywraplp.Variable]],
+    ) -> None:
+        """Σ ``fed`` ≤ Σ of the ``roots``' depth-1 feeds."""
+        if not fed:
+            return
+        ct = self.solver.Constraint(-self.solver.infinity(), 0.0)
+        for var in fed:
+            ct.SetCoefficient(var, 1.0)
+        for u in sorted(roots):
+            for var in fed_at.get((u, 1), []):
+                ct.SetCoefficient(var, -1.0)
 
     def binaries(self) -> list[pywraplp.Variable]:
         """Every 0/1 variable, in an order fixed by the problem alone."""
@@ -961,6 +1104,30 @@ class _Model:
         for g, var in self.s.items():
             sat[g] = var.solution_value() > 0.5
         return Design(selected, arcs, sat)
+
+
+def _links_cannot_fill(problem: CoverageProblem) -> bool:
+    """Budget mode: can no link's capacity ever bind? True when even the most backhaul the
+    budget can buy (options by Mbps per least cost, a fraction of the last) fits in the
+    smallest link; then the model needs no flows."""
+    net = problem.network
+    if problem.budget is None or net is None or problem.bandwidth_mbps is None:
+        return False
+    if net.n_arcs == 0:
+        return True
+    least_feed = net.satellite_cost.astype(float).copy()
+    np.minimum.at(least_feed, net.head, net.cost)
+    price = problem.cost + least_feed[problem.group]
+    mbps = problem.bandwidth_mbps
+    order = np.argsort(-mbps / np.maximum(price, 1e-9), kind="stable")
+    left, most = float(problem.budget), 0.0
+    for j in order.tolist():
+        if not np.isfinite(price[j]) or left <= 0:
+            continue
+        share = min(1.0, left / max(float(price[j]), 1e-9))
+        most += share * float(mbps[j])
+        left -= share * float(price[j])
+    return most <= float(net.capacity_mbps.min()) + 1e-9
 
 
 def _depths(net: Network, arcs: np.ndarray) -> np.ndarray:
@@ -993,11 +1160,22 @@ def _result(
         # SCIP stopped before proving anything (it reports ±1e20): use the trivial bound,
         # everyone coverable (budget mode) or nothing spent (target mode)
         bound = float(problem.demand.sum()) if maximise else 0.0
+    inverted = relative_gap(bound, objective, maximise=maximise) > 1e-6
+    if inverted:
+        # a bound on the wrong side of a feasible plan is numerical trouble in a solver, not a
+        # proof: say so, and do not call the plan optimal on its strength
+        logger.warning(
+            "the solver's bound %.6g is on the wrong side of the plan's value %.6g (numerical "
+            "trouble); the bound is reported as the plan's value, and the plan is not called "
+            "optimal",
+            bound,
+            objective,
+        )
     bound = max(bound, objective) if maximise else min(bound, objective)
     elapsed = time.perf_counter() - start
     covered, wifi = problem.value(design.selected)
     gap = relative_gap(objective, bound, maximise=maximise)
-    if status in ("gap_reached", "limit") and gap == 0.0:
+    if status in ("gap_reached", "limit") and gap == 0.0 and not inverted:
         status = "optimal"
     return Solution(
         design=design,
