@@ -276,7 +276,14 @@ class ObjectiveConfig(_Strict):
 
     budget: float | None = Field(None, ge=0)
     target_coverage: float | None = Field(None, gt=0, le=1)
-    wifi_weight: float = Field(0.25, ge=0, le=1)
+    #: what a person *connected* by a public hotspot is worth, relative to one newly covered by
+    #: a tower: everyone within a hotspot's ``radius_m`` (a short walk) can get online with
+    #: their own phone, but has no mobile calls, SMS or signal elsewhere, so they are reported
+    #: in ``population_wifi_reach``, never as covered. 1.0: BAKTI (Komdigi) serves villages
+    #: with few people living close together by "super WiFi" instead of a cellular site, as it
+    #: "can still cover the village's population" (BAKTI's director, 10 December 2025); lower
+    #: it where mobile coverage itself is the goal
+    wifi_weight: float = Field(1.0, ge=0, le=1)
     #: ``demand``: the demand weight (people or households, see ``demand.weight``);
     #: ``villages``: villages that gain signal (``demand.village_share`` of their people
     #: covered), ties broken by demand. Budget mode only.

@@ -80,9 +80,9 @@ LABELS = (
     # solver stages
     "Greedy plan and local search",
     "Demand plan",
-    "Per-site plan",
     "Cluster pricing",
     "LP relaxation",
+    "Plan from the LP",
     "SCIP search",
     "Cheapest design",
     # the time-remaining column

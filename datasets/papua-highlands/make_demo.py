@@ -68,6 +68,17 @@ TOWN_LON, TOWN_LAT = 138.95, -4.10
 TOWN_POP = 60_000
 N_VILLAGES = 150
 HAMLET_SHARE = 0.025  # isolated hamlets as a share of the total population
+# Remote hamlets (kampung): one small cluster of houses around a school or a health post
+# (pustu), alone in an otherwise empty valley, 30-55 km from the nearest LTE site: the
+# "few people, living close together" places where a public hotspot on a satellite link
+# can serve everyone for less than a tower.  (x_km, y_km) target, people, POI type.
+REMOTE_HAMLETS: tuple[tuple[float, float, int, str], ...] = (
+    (38.0, -20.0, 240, "school"),  # Wild-Southeast gorge
+    (37.0, 43.0, 170, "health"),  # Wild-Northeast gorge
+    (-37.0, -13.0, 110, "school"),  # Wild-West gorge
+    (-41.0, -44.0, 70, "health"),  # head of the Southwest-Mbua valley
+)
+REMOTE_SIGMA_KM = (0.04, 0.07)  # houses within ~200 m of the centre: one hotspot reaches all
 
 # Papua, Susenas 2023 (BPS): % of households with internet access.
 BPS_URBAN, BPS_RURAL, BPS_YEAR = 87.31, 18.73, 2023
@@ -587,6 +598,42 @@ def village_blob(
     return (slice(r0, r1), slice(c0, c1)), w * (v.population / w.sum())
 
 
+def remote_hamlets(
+    rng: np.random.Generator, t: Terrain, taken: set[str]
+) -> list[tuple[Settlement, str]]:
+    """The REMOTE_HAMLETS, each on the flattest habitable pixel near its target.
+
+    Returns (settlement, POI type) pairs with ids ``H001``...; names avoid ``taken``.
+    """
+    xg, yg = pixel_km_grids()
+    ok = (t.elev < 2500) & (t.slope_deg < 12.0) & ~t.lake
+    names = make_names(rng, len(REMOTE_HAMLETS), taken)
+    out = []
+    for k, ((tx, ty, people, poi), name) in enumerate(zip(REMOTE_HAMLETS, names, strict=True)):
+        dist = np.where(ok, np.hypot(xg - tx, yg - ty), np.inf)
+        i = int(np.argmin(dist))
+        if dist.flat[i] > 3.0:
+            raise RuntimeError(f"no habitable ground near remote hamlet {k + 1}")
+        hamlet = Settlement(f"H{k + 1:03d}", name, float(xg.flat[i]), float(yg.flat[i]), people)
+        out.append((hamlet, poi))
+    return out
+
+
+def remote_blob(
+    rng: np.random.Generator, s: Settlement, lake: BoolArr
+) -> tuple[tuple[slice, slice], FloatArr]:
+    """A tight Gaussian cluster (sigma 40-70 m) holding exactly s.population."""
+    sigma_km = float(rng.uniform(*REMOTE_SIGMA_KM))
+    rc, cc = km_to_pixel(s.x, s.y)
+    rad = math.ceil(3 * sigma_km / PX_KM_X) + 1
+    r0, c0 = round(rc) - rad, round(cc) - rad
+    rr, qq = np.mgrid[r0 : r0 + 2 * rad + 1, c0 : c0 + 2 * rad + 1]
+    w = np.exp(-0.5 * (((rr - rc) * PX_KM_Y) ** 2 + ((qq - cc) * PX_KM_X) ** 2) / sigma_km**2)
+    window = (slice(r0, r0 + 2 * rad + 1), slice(c0, c0 + 2 * rad + 1))
+    w[lake[window]] = 0.0
+    return window, w * (s.population / w.sum())
+
+
 def hamlet_layer(rng: np.random.Generator, t: Terrain, target: int) -> tuple[FloatArr, int]:
     """Isolated pixels of 1-10 people, about ``target`` in total; returns (layer, count)."""
     xg, yg = pixel_km_grids()
@@ -844,6 +891,19 @@ def make_pois(
     return pois
 
 
+def remote_pois(
+    rng: np.random.Generator, hamlets: list[tuple[Settlement, str]], first: int
+) -> list[dict[str, Any]]:
+    """One school or health post 20-60 m from each remote hamlet's centre, ids from ``first``."""
+    pois = []
+    for k, (h, typ) in enumerate(hamlets):
+        name = f"SD Inpres {h.name}" if typ == "school" else f"Pustu {h.name}"
+        pos = jitter_lonlat(rng, *h.lonlat, 20.0, 60.0)
+        pois.append({"id": f"P{first + k:04d}", "type": typ, "name": name,
+                     "village_id": h.sid, "pos": pos})  # fmt: skip
+    return pois
+
+
 # --------------------------------------------------------------------------
 # Writers
 # --------------------------------------------------------------------------
@@ -891,6 +951,7 @@ def main() -> None:
     """Build everything, check the invariants, write the files, print a summary."""
     rng = np.random.default_rng(SEED)
     r_terrain, r_people, r_regions, r_sites = rng.spawn(4)
+    (r_remote,) = rng.spawn(1)  # a fifth stream: the remote hamlets leave the rest unchanged
     assert sum(v.n_villages for v in VALLEYS) == N_VILLAGES
 
     # --- terrain ---------------------------------------------------------------
@@ -920,7 +981,12 @@ def main() -> None:
     hamlets, n_hamlets = hamlet_layer(r_people, terrain, target)
     hamlet_total = int(hamlets.sum())
     people += hamlets
-    total = TOWN_POP + village_total + hamlet_total
+    remote = remote_hamlets(r_remote, terrain, {TOWN_NAME, *(v.name for v in villages)})
+    for h, _ in remote:
+        window, blob = remote_blob(r_remote, h, lake)
+        people[window] += blob
+    remote_total = sum(h.population for h, _ in remote)
+    total = TOWN_POP + village_total + hamlet_total + remote_total
     assert float(people[lake].sum()) == 0.0
     pop_raster = people.astype(np.float32)
     pop_raster[lake] = POP_NODATA
@@ -929,7 +995,7 @@ def main() -> None:
 
     # --- regencies ---------------------------------------------------------------
     regencies = build_regencies(r_regions)
-    for s in [town, *villages]:
+    for s in [town, *villages, *(h for h, _ in remote)]:
         codes = [code for _, code, poly in regencies if poly.contains(Point(*s.lonlat))]
         assert len(codes) == 1, f"{s.sid} lies in {len(codes)} regencies"
         s.region_code = codes[0]
@@ -947,6 +1013,11 @@ def main() -> None:
     cells = tower_rows(r_sites, sites)
     backbone, spur = fibre_routes(terrain, north_vil, south_vil)
     pois = make_pois(r_sites, town, villages)
+    pois += remote_pois(r_remote, remote, len(pois) + 1)
+    remote_to_lte_km = [
+        min(GEOD.inv(*h.lonlat, *lonlat6(x, y))[2] for x, y, _ in sites) / 1000.0 for h, _ in remote
+    ]
+    assert min(remote_to_lte_km) >= 25.0, remote_to_lte_km
     nodes = [
         ("POP-WMN", "POP Wamena", (TOWN_LON, TOWN_LAT)),
         (f"POP-{abbrev(north_vil.name)}", f"POP {north_vil.name}", north_vil.lonlat),
@@ -971,7 +1042,7 @@ def main() -> None:
     write_geojson("villages.geojson", [
         feature(point(s.lonlat), {"id": s.sid, "name": s.name, "population": s.population,
                                   "region_code": s.region_code})
-        for s in [town, *villages]
+        for s in [town, *villages, *(h for h, _ in remote)]
     ])  # fmt: skip
     write_csv(
         "towers.csv",
@@ -1010,6 +1081,7 @@ def main() -> None:
     poi_counts = {
         t: sum(p["type"] == t for p in pois) for t in ("village_office", "school", "health")
     }
+    region_name = {code: name for name, code, _ in regencies}
     stats: dict[str, Any] = {
         "total_population": total,
         "raster_sum": round(raster_sum, 2),
@@ -1021,6 +1093,11 @@ def main() -> None:
         "villages_30_50km_from_town": sum(30.0 <= d <= 50.0 for d in dist_km),
         "hamlet_pixels": n_hamlets,
         "hamlet_population": hamlet_total,
+        "remote_hamlets": [
+            (h.sid, h.name, h.population, poi, round(km), region_name[h.region_code])
+            for (h, poi), km in zip(remote, remote_to_lte_km, strict=True)
+        ],
+        "remote_population": remote_total,
         "town_peak_per_pixel": round(float(town_pop.max()), 1),
         "lake_pixels": int(lake.sum()),
         "lte_sites": len(sites),
@@ -1041,7 +1118,7 @@ def main() -> None:
         print(f"{key}: {val}")
 
 
-def file_rows(n_villages: int) -> list[tuple[str, ...]]:
+def file_rows(n_villages: int, n_remote: int) -> list[tuple[str, ...]]:
     """The README's table of files: name, format, CRS, units / fields, purpose."""
     wgs = "EPSG:4326 lon/lat (RFC 7946)"
     return [
@@ -1057,8 +1134,9 @@ def file_rows(n_villages: int) -> list[tuple[str, ...]]:
          "nodata -99999 (a small lake)",
          "EPSG:4326", "people per pixel", "demand: who is (not) covered"),
         ("`villages.geojson`", "GeoJSON Points", wgs,
-         f"`id` (`T001` = the town, `V001`-`V{n_villages:03d}`), `name`, `population` (int, "
-         "what the raster holds for it), `region_code`", "settlements, reporting"),
+         f"`id` (`T001` = the town, `V001`-`V{n_villages:03d}`, `H001`-`H{n_remote:03d}` the "
+         "remote hamlets), `name`, `population` (int, what the raster holds for it), "
+         "`region_code`", "settlements, reporting"),
         ("`towers.csv`", "CSV, OpenCelliD export columns", "WGS84 lon/lat",
          "one row per cell; `range` in metres, `created`/`updated` unix seconds",
          "existing coverage"),
@@ -1074,6 +1152,13 @@ def file_rows(n_villages: int) -> list[tuple[str, ...]]:
         ("`household_access.csv`", "CSV, BPS table layout", "-",
          "% of households with internet access (urban, rural, total), `year`",
          "baseline statistics per regency"),
+        ("`signal_reports.csv`", "CSV (made by `make_reports.py`, seed `20261122`)",
+         "WGS84 lon/lat",
+         "`time`, `lat`, `lon`, `status` (no signal) or `signal_dbm`, plus `operator` and "
+         "free-text `comment` (which netplan drops on load)",
+         "citizen reports: 51 synthetic reports, clustered at three dark villages, two villages "
+         "the model calls covered, and Wamena (measured), plus three lone reports that stay "
+         "unpublished"),
         ("`make_demo.py`", "Python", "-", "-", "the generator"),
     ]  # fmt: skip
 
@@ -1087,7 +1172,9 @@ def write_readme(
 ) -> None:
     """README with provenance, the file table and the generated totals."""
     pois = s["pois"]
-    file_table = "\n".join(f"| {' | '.join(r)} |" for r in file_rows(s["villages"]))
+    file_table = "\n".join(
+        f"| {' | '.join(r)} |" for r in file_rows(s["villages"], len(s["remote_hamlets"]))
+    )
     rows = "\n".join(
         f"| {name} | {code} | {pct:.2f} | {tot:,} | {urb:,} |"
         for name, code, pct, tot, urb in access
@@ -1095,6 +1182,12 @@ def write_readme(
     by_reg = ", ".join(f"{k} {v}" for k, v in s["villages_by_regency"].items())
     lo, hi = s["elevation_range_m"]
     vmin, vmax = s["village_size_range"]
+    remote_lines = "\n".join(
+        f"- `{sid}` {name}: {people:,} people around a "
+        f"{'school' if poi == 'school' else 'health post (pustu)'}, {km} km from the nearest "
+        f"LTE site ({region})"
+        for sid, name, people, poi, km, region in s["remote_hamlets"]
+    )
     text = f"""# papua-highlands: a SYNTHETIC demo region
 
 **Everything in this folder is synthetic.** It was generated by `make_demo.py`
@@ -1138,6 +1231,9 @@ Extent: lon 138.50-139.40 E, lat 4.55-3.65 S (1,080 x 1,080 pixels of
   - villages: {s["villages"]} with {s["village_population"]:,} people ({vmin:,}-{vmax:,} each);
     {s["villages_30_50km_from_town"]} of them 30-50 km from the town
   - isolated hamlets: {s["hamlet_population"]:,} people on {s["hamlet_pixels"]} pixels (1-10 each)
+  - remote hamlets: {len(s["remote_hamlets"])} with {s["remote_population"]:,} people, each a tight
+    cluster of houses (within ~200 m) around a school or health post, alone in an otherwise
+    empty valley; see "Remote hamlets" below
 - Villages per regency: {by_reg}
 - Existing network: {s["lte_sites"]} LTE sites with {s["lte_cells"]} LTE cells (MCC 510, MNC 10),
   plus {s["gsm_cells"]} GSM cells on two of those sites
@@ -1146,6 +1242,16 @@ Extent: lon 138.50-139.40 E, lat 4.55-3.65 S (1,080 x 1,080 pixels of
 - Fibre: backbone from the northern edge via {north_vil.name} to Wamena, spur Wamena to
   {south_vil.name}; points of presence {", ".join(n[0] for n in nodes)}
 - Elevation {lo:,}-{hi:,} m; Wamena at {s["elevation_town_m"]:,} m
+
+## Remote hamlets
+
+{remote_lines}
+
+Each sits 20-60 m from its POI (`pois.geojson`, `village_id` = the hamlet), so a public
+hotspot there reaches all of its people, while a tower would cover little else: these are the
+places where, in BAKTI's words, a village with few people living close together can be served
+by "super WiFi" instead of cellular technology. They test that the plan can choose a hotspot
+on a satellite link where that serves people for less than a tower.
 
 ## Household internet access (`household_access.csv`)
 

@@ -148,8 +148,8 @@ def test_solver_reports_bound_and_gap(demo_run: tuple[Path, dict[str, Any]]) -> 
         (solver["bound"] - solver["objective"]) / solver["objective"], abs=1e-5
     )
     assert solver["status"] in {"optimal", "gap_reached", "limit"}
-    if solver["status"] != "limit":
-        assert solver["gap"] <= 0.005 + 1e-6
+    # the demo's plan is proven within half a percent of the optimum, on its work limits
+    assert solver["gap"] <= 0.005 + 1e-6
 
 
 def test_budget_curve_brackets_the_plan(demo_run: tuple[Path, dict[str, Any]]) -> None:
@@ -271,7 +271,7 @@ def test_demo_reports_are_published_only_in_aggregate(
 def test_demo_villages_and_households_add_up(demo_run: tuple[Path, dict[str, Any]]) -> None:
     out, s = demo_run
     villages = [f["properties"] for f in _features(out / "villages.geojson")]
-    assert s["villages_total"] == len(villages) == 151
+    assert s["villages_total"] == len(villages) == 155
     assert s["villages_with_signal_after"] == sum(v["signal_after"] for v in villages)
     assert s["villages_with_signal_after"] > s["villages_with_signal_before"]
     assert sum(r["villages"] for r in s["regions"]) == s["villages_total"]
