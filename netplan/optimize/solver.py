@@ -62,11 +62,6 @@ LARGE_OPTIONS = 1000
 #: phase) are skipped instead, and reported as stopped by time.
 MIN_STAGE_S = 0.05
 
-#: Branch-and-bound nodes of the plan-from-the-LP stage when the settings limit nodes: the
-#: model over the sites the LP builds is small, and a root node alone rarely beats the greedy
-#: there (on the demo it takes ~100 nodes to find the optimum)
-RESTRICTED_NODES = 2000
-
 #: A solve that ends unfinished after this share of the seconds it was given was stopped by
 #: its clock (SCIP and GLOP stop at their time limit; pywraplp reports a node, iteration and
 #: time stop alike as "feasible" or "not solved").
@@ -439,8 +434,7 @@ def _restricted(
         return None, False
     forced[~keep] = 0
     inner = replace(problem, forced=forced)
-    limit = settings.node_limit
-    solver = _scip(replace(settings, node_limit=None if limit is None else RESTRICTED_NODES))
+    solver = _scip(settings)
     model = _Model(solver, inner)
     solver.SetHint(*model.hint(hint))
     params = pywraplp.MPSolverParameters()
