@@ -268,7 +268,7 @@ def write_region(name: str, out: Path) -> Path:
         "solver": {
             "time_limit_s": 120 if size.side_km < 200 else 300,
             "node_limit": 1,
-            "relative_gap": 0.01,
+            "relative_gap": 0.005,
         },
         "output": {"dir": "out"},
     }

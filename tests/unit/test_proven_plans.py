@@ -21,6 +21,19 @@ EXACT = SolverSettings(time_limit_s=30, relative_gap=0.0, seed=0)
 ROOT_ONLY = SolverSettings(time_limit_s=30, relative_gap=0.0, seed=0, node_limit=1)
 
 
+def satellite_only(satellite_cost: np.ndarray) -> Network:
+    """A network with no links: every site fed by satellite, at these prices."""
+    nothing = np.zeros(0)
+    return Network(
+        tail=nothing.astype(np.int64),
+        head=nothing.astype(np.int64),
+        kind=nothing.astype(np.int8),
+        cost=nothing,
+        capacity_mbps=nothing,
+        satellite_cost=satellite_cost,
+    )
+
+
 def relay_chain(**changes: object) -> CoverageProblem:
     """Three towers: site 0 fed from a hub or by satellite, site 1 only through a relay from
     site 0 (no hub link, no satellite), site 2 by satellite alone."""
@@ -72,14 +85,7 @@ def test_an_accepted_site_fed_only_through_a_relay_is_not_refused_as_over_budget
 def two_regions_with_a_share(**changes: object) -> CoverageProblem:
     """Target mode, two regions, each site fed by satellite; region 0's spend is capped at
     65% of the whole spend."""
-    net = Network(
-        tail=np.zeros(0, dtype=np.int64),
-        head=np.zeros(0, dtype=np.int64),
-        kind=np.zeros(0, dtype=np.int8),
-        cost=np.zeros(0),
-        capacity_mbps=np.zeros(0),
-        satellite_cost=np.array([1.0, 0.5, 0.5]),
-    )
+    net = satellite_only(np.array([1.0, 0.5, 0.5]))
     rules = RegionRules(
         row_region=np.array([0, 1]),
         site_region=np.array([0, 1, 1]),
@@ -125,14 +131,7 @@ def test_target_mode_keeps_the_sites_that_hold_a_region_under_its_share(
 def test_a_cluster_keeps_only_the_floors_of_its_own_regions() -> None:
     # two islands, one region each, each with a floor: pricing solves each island alone,
     # and an island must not carry the other island's floor (which it cannot reach)
-    net = Network(
-        tail=np.zeros(0, dtype=np.int64),
-        head=np.zeros(0, dtype=np.int64),
-        kind=np.zeros(0, dtype=np.int8),
-        cost=np.zeros(0),
-        capacity_mbps=np.zeros(0),
-        satellite_cost=np.array([1.0, 1.0]),
-    )
+    net = satellite_only(np.array([1.0, 1.0]))
     rules = RegionRules(
         row_region=np.array([0, 1]),
         site_region=np.array([0, 1]),
