@@ -552,10 +552,13 @@ def _no_fair_plan(problem: CoverageProblem, settings: SolverSettings, *, proven:
 
 def _certified(problem: CoverageProblem, bound: float, *, lower: float) -> float:
     """The tighter of SCIP's bound and the Lagrangian bound (SCIP's can stay trivial when
-    the root LP of a large model does not finish in time)."""
+    the root LP of a large model does not finish in time). A "bound" below ``lower``, the
+    value of a feasible plan, bounds nothing (SCIP stopped before its first LP reports one):
+    it is left out, and with no bound left the trivial one applies (NaN)."""
     other = lagrangian_bound(problem, lower=lower)
-    usable = [b for b in (bound, other) if math.isfinite(b) and abs(b) < 1e19]
-    return min(usable) if usable else bound
+    floor = lower - 1e-6 * max(1.0, abs(lower))
+    usable = [b for b in (bound, other) if math.isfinite(b) and abs(b) < 1e19 and b >= floor]
+    return min(usable) if usable else math.nan
 
 
 def _islands(problem: CoverageProblem, clusters: tuple[int, np.ndarray]) -> bool:

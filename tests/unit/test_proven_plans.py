@@ -7,6 +7,7 @@ Every instance here is small enough to check by hand; the seeded brute-force bat
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from scipy import sparse
 from netplan.optimize import clusters
 from netplan.optimize.network import FIBER, MICROWAVE, Network
 from netplan.optimize.problem import CoverageProblem, Design, RegionRules
-from netplan.optimize.solver import SolverSettings, _Model, _result, _scip, solve
+from netplan.optimize.solver import SolverSettings, _certified, _Model, _result, _scip, solve
 
 EXACT = SolverSettings(time_limit_s=30, relative_gap=0.0, seed=0)
 ROOT_ONLY = SolverSettings(time_limit_s=30, relative_gap=0.0, seed=0, node_limit=1)
@@ -220,3 +221,15 @@ def test_satellite_capacity_is_counted_per_option_in_the_relaxation() -> None:
     _Model(lp, problem)
     assert lp.Solve() == pywraplp.Solver.OPTIMAL
     assert 400.0 - 1e-6 <= lp.Objective().Value() <= 410.0
+
+
+def test_a_bound_below_a_feasible_plan_is_never_certified() -> None:
+    # SCIP stopped before its first LP reports a "best bound" that can sit below the plan in
+    # hand; taken as the certified bound, a stopped greedy plan once read "gap 0" (the L
+    # benchmark); it must be dropped for the Lagrangian bound or, failing that, none
+    problem = relay_chain()
+    plan = solve(problem, EXACT)
+    certified = _certified(problem, plan.objective - 100.0, lower=plan.objective)
+    assert math.isnan(certified) or certified >= plan.objective - 1e-6
+    greedy = _result(problem, plan.design, "greedy", bound=math.nan, start=0.0)
+    assert greedy.bound == pytest.approx(float(problem.demand.sum()))
