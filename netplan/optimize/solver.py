@@ -717,6 +717,10 @@ def _cheapest_for(
     value = problem.objective(found)
     if value <= 0:
         return found, False
+    built = problem.built(found.selected)
+    options_per_site = np.bincount(problem.group, minlength=problem.n_groups)
+    if problem.network is None and np.all(options_per_site[built] == 1):
+        return found, False  # no backhaul and one option per site: nothing left to re-price
     seconds = clock.left()
     if seconds <= 0:  # the time limit is spent: skipped, which another run may not do
         return found, True
