@@ -262,7 +262,10 @@ def prune(problem: CoverageProblem, design: Design) -> Design:
     # people count too: the target, region floors and villages are in people, and a row's
     # demand weight can be 0 (every household already online) while people live there
     base_people = problem.people_covered(selected)
+    # target mode with shares: a smaller total spend can push a region over its share, so a
+    # drop must keep a feasible design feasible
     shares = problem.rules is not None and problem.rules.budget_share is not None
+    shares = shares and problem.feasible(design)
     for j in sorted(np.flatnonzero(selected), key=lambda k: (-problem.cost[k], k)):
         g = problem.group[j]
         if problem.forced is not None and problem.forced[g] == 1:
@@ -280,7 +283,6 @@ def prune(problem: CoverageProblem, design: Design) -> Design:
             dropped_arcs[net.head == g] = False
             dropped_sat[g] = False
         if shares and not problem.feasible(Design(selected, dropped_arcs, dropped_sat)):
-            # target mode: a smaller total spend can push another region over its share
             selected[j] = True
             continue
         arcs, sat = dropped_arcs, dropped_sat

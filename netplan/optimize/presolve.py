@@ -230,14 +230,15 @@ def _merge_rows(problem: CoverageProblem) -> CoverageProblem:
     first = np.full(m, -1, dtype=np.int64)
     first[merged[::-1]] = rows[::-1]  # a representative original row of each merged row
     demand = np.bincount(merged, weights=problem.demand[rows], minlength=m)
-    unserved = float(problem.demand.sum() - demand.sum())
-    if problem.villages is not None and unserved > 0:
-        # village mode weighs demand by 1 / (total demand + 1): keep the total in a row no
-        # option serves (outside every region and village)
-        first = np.append(first, int(np.flatnonzero(~live & (problem.demand > 0))[0]))
+    dropped = ~live & (problem.demand > 0)
+    if problem.villages is not None and dropped.any():
+        # village mode weighs demand by 1 / (total demand + 1): keep the total in one of the
+        # dropped rows, which no option serves (the sum of the dropped rows, not the total
+        # minus the kept, whose rounding is not zero when nothing was dropped)
+        first = np.append(first, int(np.flatnonzero(dropped)[0]))
         merged = np.append(merged, m)
         rows = np.append(rows, first[-1])
-        demand = np.append(demand, unserved)
+        demand = np.append(demand, float(problem.demand[dropped].sum()))
         m += 1
     return replace(
         problem,

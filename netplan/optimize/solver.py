@@ -8,13 +8,14 @@ reached only by WiFi), continuous in [0, 1] — integrality follows from the ``x
 - always: y_i ≤ Σ_{towers j ∋ i} x_j,  w_i ≤ Σ_{hotspots j ∋ i} x_j,  y_i + w_i ≤ 1,
   Σ_{j in site s} x_j ≤ 1.
 
-Budget mode runs in stages, each keeping the best plan so far: greedy + local search; the
-per-site optimum (each site on its own cheapest feed); for independent clusters (islands),
-the budget shared by pricing money (:mod:`netplan.optimize.clusters`); the LP relaxation of
-the whole model (GLOP), which certifies the gap and whose reduced costs fix the variables no
-better plan can move; then SCIP on what is left. A greedy solution is passed as a hint and
-kept as a fallback when the solver finds nothing in time. The result always carries the
-tightest bound proven and the gap to it.
+Problems without backhaul are first reduced by :mod:`netplan.optimize.presolve`. Budget mode
+then runs in stages, each keeping the best plan so far: greedy + local search; for
+independent clusters (islands), the budget shared by pricing money
+(:mod:`netplan.optimize.clusters`); the LP relaxation of the whole model (GLOP), which
+certifies the gap; the plan from the LP (the exact model over the sites the LP builds); then
+SCIP on the whole model, from that plan, with the variables the LP's reduced costs fix. The
+best plan is passed as a hint and kept as a fallback when the solver finds nothing in time.
+The result always carries the tightest bound proven and the gap to it.
 
 Every stage stops on a deterministic work limit (local-search rounds, SCIP nodes, GLOP
 iterations) or on the gap, so the same inputs give the same plan on a fast or a busy
@@ -56,7 +57,7 @@ MAX_CLUSTER_OPTIONS = 300
 #: an LP proof, the relay-chain rows of the model).
 LARGE_OPTIONS = 1000
 
-#: Seconds the search stages (per-site optimum, LP, SCIP) get even when the time limit is
+#: Seconds the search stages (LP, plan from the LP, SCIP) get even when the time limit is
 #: spent, so a plan and a bound still come back; a stage that finishes its work in them is not
 #: stopped by time. Stages that only improve a plan (cluster pricing, the cheapest-design
 #: phase) are skipped instead, and reported as stopped by time.
@@ -241,10 +242,15 @@ def solve(
             hint = plain.design
     if problem.forced is not None and problem.budget is not None:
         accepted = _accepted_cost(problem)
+        if not math.isfinite(accepted):
+            raise InfeasibleError(
+                "an accepted site cannot be fed at all (no backhaul link reaches it and "
+                "satellite is not offered there); reject it or add backhaul that reaches it"
+            )
         if accepted > problem.budget * (1 + 1e-9):
             raise InfeasibleError(
-                "the accepted sites alone cost more than the budget (with their cheapest own "
-                f"backhaul: {accepted:,.0f} > {problem.budget:,.0f}); raise the budget or "
+                "the accepted sites alone cost more than the budget (with their cheapest "
+                f"feeds: {accepted:,.0f} > {problem.budget:,.0f}); raise the budget or "
                 "accept fewer sites"
             )
     if warm is not None and problem.feasible(warm) and not _worse(problem, warm, hint, maximise):
@@ -357,13 +363,7 @@ def solve(
             found, label = hint, "greedy"
         else:
             label = "gap_reached" if status == pywraplp.Solver.OPTIMAL else "limit"
-        found = prune(problem, found)
-        # (above LARGE_OPTIONS the cheapest-design model is too big to pay off: on the M region
-        # its root node alone outlasted a 300 s time limit)
-        if maximise and cheapest_design and problem.n_options <= LARGE_OPTIONS:
-            found, cheapest_out_of_time = _cheapest_for(problem, found, settings, clock)
-            if cheapest_out_of_time:
-                time_stops.append("cheapest-design phase")
+        found = _finish(problem, found, settings, clock, time_stops, maximise and cheapest_design)
         return replace(
             _result(problem, found, label, bound=bound, start=clock.start),
             time_stops=tuple(time_stops),
@@ -400,18 +400,33 @@ def _proven_by_lp(
         relax.value,
         problem.objective(hint),
     )
-    found = prune(problem, hint)
-    # (above LARGE_OPTIONS the cheapest-design model is too big to pay off)
-    if cheapest_design and problem.n_options <= LARGE_OPTIONS:
-        found, cheapest_out_of_time = _cheapest_for(problem, found, settings, clock)
-        if cheapest_out_of_time:
-            time_stops.append("cheapest-design phase")
+    found = _finish(problem, hint, settings, clock, time_stops, cheapest_design)
     return replace(
         _result(
             problem, found, "gap_reached", bound=_tighter(relax.value, shared), start=clock.start
         ),
         time_stops=tuple(time_stops),
     )
+
+
+def _finish(
+    problem: CoverageProblem,
+    found: Design,
+    settings: SolverSettings,
+    clock: _Deadline,
+    time_stops: list[str],
+    cheapest_design: bool,
+) -> Design:
+    """The plan found, pruned, then (budget mode, ``cheapest_design``) on its cheapest
+    backhaul; a clock stop of that phase is added to ``time_stops``."""
+    found = prune(problem, found)
+    # (above LARGE_OPTIONS the cheapest-design model is too big to pay off: on the M region
+    # its root node alone outlasted a 300 s time limit)
+    if cheapest_design and problem.n_options <= LARGE_OPTIONS:
+        found, out_of_time = _cheapest_for(problem, found, settings, clock)
+        if out_of_time:
+            time_stops.append("cheapest-design phase")
+    return found
 
 
 def _restricted(
@@ -710,9 +725,9 @@ def _scip(settings: SolverSettings) -> pywraplp.Solver:
 def _cheapest_for(
     problem: CoverageProblem, found: Design, settings: SolverSettings, clock: _Deadline
 ) -> tuple[Design, bool]:
-    """Second phase: the cheapest backhaul for the sites found, the same coverage (ties
-    broken on cost), on the node limit and the gap, with what is left of the time; (the
-    design, whether the clock stopped the phase). Only the backhaul is open: letting the
+    """Second phase: the cheapest design on the sites found (their backhaul, and the option
+    at each), the same coverage (ties broken on cost), on the node limit and the gap, with
+    what is left of the time; (the design, whether the clock stopped the phase). Letting the
     sites move too cost 13-15 s on the demo and found nothing cheaper."""
     value = problem.objective(found)
     if value <= 0:
@@ -725,7 +740,7 @@ def _cheapest_for(
     if seconds <= 0:  # the time limit is spent: skipped, which another run may not do
         return found, True
     solver = _scip(settings)
-    same_sites = replace(problem, forced=np.where(problem.built(found.selected), 1, 0))
+    same_sites = replace(problem, forced=np.where(built, 1, 0))
     model = _Model(solver, same_sites, floor=value - 1e-6 * max(1.0, value))
     solver.SetHint(*model.hint(found))
     params = pywraplp.MPSolverParameters()  # the cheapest design within the gap asked for
@@ -1003,7 +1018,8 @@ class _Model:
             # (at country scale they cost a fifth of the LP's time for a hundredth of a
             # percent of bound: 315 s against 253 s on L, bound 1,457,019 against 1,457,217)
             self._relay_roots(fed_at)
-        if not _links_cannot_fill(p):
+        # (priced cluster solves have no budget row, so no budget caps their links' load)
+        if isinstance(money, _Priced) or not _links_cannot_fill(p):
             self._flows(sat_mbps)
         if net.satellite_capacity_mbps is not None and sat_mbps:
             total = solver.Constraint(-inf, float(net.satellite_capacity_mbps) / bu)

@@ -134,7 +134,7 @@ def test_cluster_pricing_says_when_the_clock_cut_its_steps(seconds: float, by_ti
 @pytest.mark.parametrize(
     ("settings", "clock_stops"),
     [
-        # a millisecond and no work limit: SCIP's branching is cut, the last phase skipped
+        # a millisecond and no work limit: SCIP's branching is cut
         (replace(UNLIMITED, time_limit_s=1e-3), True),
         # the same problem, with work limits that bite long before the time limit
         (LIMITED, False),
@@ -148,7 +148,9 @@ def test_the_solution_names_every_stage_the_clock_stopped(
     assert solution.stopped_by_time is clock_stops
     if clock_stops:
         assert "SCIP" in solution.time_stops
-        assert "cheapest-design phase" in solution.time_stops
+        # (no cheapest-design phase here: without backhaul and with one option per site
+        # there is nothing to re-price; the demo's clock stops of it: test_repeatable.py)
+        assert "cheapest-design phase" not in solution.time_stops
     else:
         assert solution.time_stops == ()
     assert problem.feasible(solution.design)
