@@ -207,52 +207,8 @@ def solve(
     clock = _Deadline(settings.time_limit_s)
     time_stops: list[str] = []
     maximise = problem.target is None
-    if not maximise:
-        reachable = problem.max_coverable(feedable_only=True)
-        if reachable + 1e-6 < (problem.target or 0.0):
-            raise InfeasibleError(
-                f"the coverage target needs {problem.target:,.0f} more people covered, but every "
-                f"candidate that backhaul can reach together covers only {reachable:,.0f}",
-                reachable=reachable,
-            )
-    _check_floors_reachable(problem)
-    if start_from is not None:
-        hint = start_from
-    else:
-        with progress.task("Greedy plan and local search"):
-            begun = starting_plan(
-                problem, search_rounds=settings.search_rounds, search_s=clock.left()
-            )
-        hint = begun.design
-        if begun.search_stopped_by_time:
-            time_stops.append("local search")
-    if problem.villages is not None and problem.n_options and problem.n_rows:
-        # start from the demand optimum too: village constraints make a weak relaxation,
-        # and this way the village plan never lights up fewer villages than the demand plan
-        # of the same problem (a stage of its own, with its own work limits and what is left
-        # of the time limit)
-        with progress.task("Demand plan"):
-            plain = solve(
-                replace(problem, villages=None),
-                replace(settings, time_limit_s=clock.left(at_least=MIN_STAGE_S)),
-            )
-        time_stops += [f"demand plan: {stage}" for stage in plain.time_stops]
-        better = problem.objective(plain.design) > problem.objective(hint)
-        if problem.feasible(plain.design) and better:
-            hint = plain.design
-    if problem.forced is not None and problem.budget is not None:
-        accepted = _accepted_cost(problem)
-        if not math.isfinite(accepted):
-            raise InfeasibleError(
-                "an accepted site cannot be fed at all (no backhaul link reaches it and "
-                "satellite is not offered there); reject it or add backhaul that reaches it"
-            )
-        if accepted > problem.budget * (1 + 1e-9):
-            raise InfeasibleError(
-                "the accepted sites alone cost more than the budget (with their cheapest "
-                f"feeds: {accepted:,.0f} > {problem.budget:,.0f}); raise the budget or "
-                "accept fewer sites"
-            )
+    _check_reachable(problem)
+    hint = start_from or _starting_hint(problem, settings, clock, time_stops)
     if warm is not None and problem.feasible(warm) and not _worse(problem, warm, hint, maximise):
         hint = warm
     if problem.n_options == 0 or problem.n_rows == 0:
@@ -260,21 +216,10 @@ def solve(
             _result(problem, hint, "optimal", bound=problem.objective(hint), start=clock.start),
             time_stops=tuple(time_stops),
         )
-    shared = None
-    if maximise:
-        # independent clusters (islands): share the budget by pricing money, each cluster
-        # solved on its own (on the Dask cluster when one is given)
-        clusters = site_clusters(problem)
-        parts = split(problem, clusters=clusters) if _islands(problem, clusters) else []
-        if len(parts) >= 2:
-            with progress.task("Cluster pricing"):
-                shared = share_budget(problem, parts, settings, seconds=clock.left(), client=client)
-            if shared.stopped_by_time:
-                time_stops.append("cluster pricing")
-            if problem.feasible(shared.design) and not _worse(
-                problem, shared.design, hint, maximise
-            ):
-                hint = shared.design
+    shared = _priced_clusters(problem, settings, clock, time_stops, client) if maximise else None
+    priced = None if shared is None else shared.design
+    if priced is not None and problem.feasible(priced) and not _worse(problem, priced, hint, True):
+        hint = priced
 
     # the LP relaxation first (GLOP): a certified bound that SCIP's root may not reach in
     # time on a large model, and reduced costs that fix the options no improving plan uses
@@ -382,6 +327,80 @@ def solve(
         _result(problem, hint, "greedy", bound=bound, start=clock.start),
         time_stops=tuple(time_stops),
     )
+
+
+def _check_reachable(problem: CoverageProblem) -> None:
+    """Refuse, before any search, what no plan can do: a coverage target or region floors
+    beyond every candidate together, accepted sites beyond the budget or any feed."""
+    if problem.target is not None:
+        reachable = problem.max_coverable(feedable_only=True)
+        if reachable + 1e-6 < problem.target:
+            raise InfeasibleError(
+                f"the coverage target needs {problem.target:,.0f} more people covered, but every "
+                f"candidate that backhaul can reach together covers only {reachable:,.0f}",
+                reachable=reachable,
+            )
+    _check_floors_reachable(problem)
+    if problem.forced is None or problem.budget is None:
+        return
+    accepted = _accepted_cost(problem)
+    if not math.isfinite(accepted):
+        raise InfeasibleError(
+            "an accepted site cannot be fed at all (no backhaul link reaches it and "
+            "satellite is not offered there); reject it or add backhaul that reaches it"
+        )
+    if accepted > problem.budget * (1 + 1e-9):
+        raise InfeasibleError(
+            "the accepted sites alone cost more than the budget (with their cheapest "
+            f"feeds: {accepted:,.0f} > {problem.budget:,.0f}); raise the budget or "
+            "accept fewer sites"
+        )
+
+
+def _starting_hint(
+    problem: CoverageProblem, settings: SolverSettings, clock: _Deadline, time_stops: list[str]
+) -> Design:
+    """The greedy plan after local search; in village mode the demand optimum when better
+    (village constraints make a weak relaxation, and this way the village plan never lights
+    up fewer villages than the demand plan of the same problem)."""
+    with progress.task("Greedy plan and local search"):
+        begun = starting_plan(problem, search_rounds=settings.search_rounds, search_s=clock.left())
+    hint = begun.design
+    if begun.search_stopped_by_time:
+        time_stops.append("local search")
+    if problem.villages is not None and problem.n_options and problem.n_rows:
+        # a stage of its own, with its own work limits and what is left of the time limit
+        with progress.task("Demand plan"):
+            plain = solve(
+                replace(problem, villages=None),
+                replace(settings, time_limit_s=clock.left(at_least=MIN_STAGE_S)),
+            )
+        time_stops += [f"demand plan: {stage}" for stage in plain.time_stops]
+        better = problem.objective(plain.design) > problem.objective(hint)
+        if problem.feasible(plain.design) and better:
+            hint = plain.design
+    return hint
+
+
+def _priced_clusters(
+    problem: CoverageProblem,
+    settings: SolverSettings,
+    clock: _Deadline,
+    time_stops: list[str],
+    client: Any,
+) -> Shared | None:
+    """Budget mode with independent clusters (islands): the budget shared by pricing money,
+    each cluster solved on its own (on the Dask cluster when one is given); None when the
+    problem is one piece or a piece is too large to price."""
+    clusters = site_clusters(problem)
+    parts = split(problem, clusters=clusters) if _islands(problem, clusters) else []
+    if len(parts) < 2:
+        return None
+    with progress.task("Cluster pricing"):
+        shared = share_budget(problem, parts, settings, seconds=clock.left(), client=client)
+    if shared.stopped_by_time:
+        time_stops.append("cluster pricing")
+    return shared
 
 
 def _proven_by_lp(
