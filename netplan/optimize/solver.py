@@ -194,16 +194,28 @@ def solve(
         Target mode, when even every candidate together cannot reach the target.
     """
     reduced = presolve(problem)
-    if reduced.reduced:
-        inner = solve(
-            reduced.problem,
-            settings,
-            warm=None if warm is None else reduced.restrict(warm),
-            start_from=None if start_from is None else reduced.restrict(start_from),
-            client=client,
-            cheapest_design=cheapest_design,
-        )
-        return replace(inner, design=reduced.lift(inner.design))
+    if not reduced.reduced:
+        return _solve_presolved(problem, settings, warm, start_from, client, cheapest_design)
+    inner = _solve_presolved(
+        reduced.problem,
+        settings,
+        None if warm is None else reduced.restrict(warm),
+        None if start_from is None else reduced.restrict(start_from),
+        client,
+        cheapest_design,
+    )
+    return replace(inner, design=reduced.lift(inner.design))
+
+
+def _solve_presolved(
+    problem: CoverageProblem,
+    settings: SolverSettings,
+    warm: Design | None,
+    start_from: Design | None,
+    client: Any,
+    cheapest_design: bool,
+) -> Solution:
+    """:func:`solve` on a problem presolve can reduce no further (the stages in order)."""
     clock = _Deadline(settings.time_limit_s)
     time_stops: list[str] = []
     maximise = problem.target is None
