@@ -29,8 +29,9 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from netplan.optimize.model import Priced, SolverSettings, solve_priced
 from netplan.optimize.network import Network
-from netplan.optimize.problem import CoverageProblem, Design, VillageGoal
+from netplan.optimize.problem import CoverageProblem, Design, RegionRules, VillageGoal
 from netplan.parallel import map_sites
 
 logger = logging.getLogger(__name__)
@@ -127,33 +128,8 @@ def split(
         rows = np.flatnonzero(np.diff(sub_cover.indptr) > 0)
         local_site = np.full(problem.n_groups, -1)
         local_site[sites] = np.arange(sites.size)
-        network, arcs = None, np.zeros(0, dtype=np.int64)
-        net = problem.network
-        if net is not None:
-            arcs = np.flatnonzero(np.isin(net.head, sites))
-            tail = net.tail[arcs]
-            network = Network(
-                tail=np.where(tail >= 0, local_site[np.maximum(tail, 0)], -1),
-                head=local_site[net.head[arcs]],
-                kind=net.kind[arcs],
-                cost=net.cost[arcs],
-                capacity_mbps=net.capacity_mbps[arcs],
-                satellite_cost=net.satellite_cost[sites],
-                satellite_capacity_mbps=net.satellite_capacity_mbps,
-                max_hops=net.max_hops,
-            )
-        rules = problem.rules
-        if rules is not None:
-            # a cluster answers only for the regions in it: the others' floors are theirs
-            elsewhere = ~np.isin(np.arange(rules.n_regions), rules.row_region[rows])
-            rules = replace(
-                rules,
-                row_region=rules.row_region[rows],
-                site_region=rules.site_region[sites],
-                before=np.where(
-                    elsewhere, np.maximum(rules.before, rules.population), rules.before
-                ),
-            )
+        network, arcs = _sub_network(problem.network, sites, local_site)
+        rules = None if problem.rules is None else _sub_rules(problem.rules, rows, sites)
         villages = problem.villages
         if villages is not None:
             villages = VillageGoal(row_village=villages.row_village[rows], need=villages.need)
@@ -177,6 +153,40 @@ def split(
     return out
 
 
+def _sub_network(
+    net: Network | None, sites: np.ndarray, local_site: np.ndarray
+) -> tuple[Network | None, np.ndarray]:
+    """The backhaul of a cluster's ``sites`` (numbered ``local_site``), and which of the
+    whole network's links it keeps: those that feed its sites."""
+    if net is None:
+        return None, np.zeros(0, dtype=np.int64)
+    arcs = np.flatnonzero(np.isin(net.head, sites))
+    tail = net.tail[arcs]
+    network = Network(
+        tail=np.where(tail >= 0, local_site[np.maximum(tail, 0)], -1),
+        head=local_site[net.head[arcs]],
+        kind=net.kind[arcs],
+        cost=net.cost[arcs],
+        capacity_mbps=net.capacity_mbps[arcs],
+        satellite_cost=net.satellite_cost[sites],
+        satellite_capacity_mbps=net.satellite_capacity_mbps,
+        max_hops=net.max_hops,
+    )
+    return network, arcs
+
+
+def _sub_rules(rules: RegionRules, rows: np.ndarray, sites: np.ndarray) -> RegionRules:
+    """The fairness rules of a cluster's ``rows`` and ``sites``: a cluster answers only for
+    the regions in it, the others' floors are theirs (counted as met)."""
+    elsewhere = ~np.isin(np.arange(rules.n_regions), rules.row_region[rows])
+    return replace(
+        rules,
+        row_region=rules.row_region[rows],
+        site_region=rules.site_region[sites],
+        before=np.where(elsewhere, np.maximum(rules.before, rules.population), rules.before),
+    )
+
+
 def combine(problem: CoverageProblem, clusters: list[Cluster], designs: list[Design]) -> Design:
     """The whole problem's design made of one design per cluster."""
     selected = np.zeros(problem.n_options, dtype=bool)
@@ -192,22 +202,8 @@ def combine(problem: CoverageProblem, clusters: list[Cluster], designs: list[Des
     return Design(selected, arcs, sat)
 
 
-@dataclass(frozen=True)
-class Priced:
-    """A cluster's best plan at one price: its design, value and cost, and an upper bound on
-    value − price × cost over all its plans."""
-
-    design: Design
-    value: float
-    cost: float
-    upper: float
-    #: the solve's clock, not its node limit or gap, stopped it
-    stopped_by_time: bool = False
-
-
-def _solve_priced(settings: Any, item: tuple[CoverageProblem, float]) -> Priced:
-    from netplan.optimize.solver import solve_priced
-
+def _solve_priced(settings: SolverSettings, item: tuple[CoverageProblem, float]) -> Priced:
+    """One cluster's plan at one price (module level: Dask pickles it to the workers)."""
     problem, price = item
     return solve_priced(problem, price, settings)
 
@@ -227,7 +223,7 @@ class Shared:
 def share_budget(
     problem: CoverageProblem,
     clusters: list[Cluster],
-    settings: Any,
+    settings: SolverSettings,
     *,
     steps: int = 16,
     seconds: float = math.inf,
@@ -238,13 +234,15 @@ def share_budget(
     Returns the best plan within the budget among those met (each cluster at the price
     that fits, some raised to the next-lower price's plan while money lasts) and the lowest
     bound λ·B + Σ upper_k seen. The search stops after ``steps`` prices, each cluster solve
-    on the work limits in ``settings`` (a ``SolverSettings``); ``seconds`` is a safety net
+    on the work limits in ``settings``; ``seconds`` is a safety net
     for the whole search, shared out per step among the clusters still to solve.
     """
     assert problem.budget is not None
     budget = float(problem.budget)
-    # above this price nothing is worth building (every person for less than any option)
-    cheapest = float(np.min(problem.cost[problem.cost > 0], initial=1.0))
+    # above this price nothing is worth building (every person for less than any option);
+    # (costs in rupiah are far above 1: the cheapest is the least positive cost itself)
+    positive = problem.cost[problem.cost > 0]
+    cheapest = float(positive.min()) if positive.size else 1.0
     hi = float(problem.demand.sum()) / max(cheapest, 1e-9)
     lo = hi * 1e-9
     best_bound = math.inf
@@ -271,20 +269,7 @@ def share_budget(
             over, lo = priced, price
         if hi <= lo * (1 + 1e-9):
             break
-    chosen = list(fits)
-    if over is not None:
-        # raise clusters to their plan at the lower price, best value per extra rupiah first
-        spent = sum(p.cost for p in chosen)
-        gains = [
-            (k, over[k].value - fits[k].value, over[k].cost - fits[k].cost)
-            for k in range(len(clusters))
-            if over[k].value > fits[k].value + 1e-9
-        ]
-        gains.sort(key=lambda t: -t[1] / max(t[2], 1e-9))
-        for k, _gain, extra in gains:
-            if spent + extra <= budget * (1 + 1e-9):
-                chosen[k] = over[k]
-                spent += extra
+    chosen = list(fits) if over is None else _raised(fits, over, budget)
     design = combine(problem, clusters, [p.design for p in chosen])
     value = problem.objective(design)
     logger.info(
@@ -295,3 +280,21 @@ def share_budget(
         best_bound,
     )
     return Shared(design, value, max(best_bound, value), fit_price, out_of_time)
+
+
+def _raised(fits: list[Priced], over: list[Priced], budget: float) -> list[Priced]:
+    """Per cluster, its plan at the price that fits (``fits``), raised to its plan at the
+    next-lower price (``over``) while money lasts, best value per extra rupiah first."""
+    chosen = list(fits)
+    spent = sum(p.cost for p in chosen)
+    gains = [
+        (k, over[k].value - fits[k].value, over[k].cost - fits[k].cost)
+        for k in range(len(fits))
+        if over[k].value > fits[k].value + 1e-9
+    ]
+    gains.sort(key=lambda t: -t[1] / max(t[2], 1e-9))
+    for k, _gain, extra in gains:
+        if spent + extra <= budget * (1 + 1e-9):
+            chosen[k] = over[k]
+            spent += extra
+    return chosen

@@ -79,17 +79,31 @@ def starting_plan(
 ) -> StartingPlan:
     """:func:`greedy`'s design, saying whether the local search ran out of time (a plan that
     may differ on a slower machine)."""
-    n = problem.n_options
-    net = problem.network
-    with_sat = standalone_option_cost(problem)
-    cost = with_sat
-    if net is not None and net.satellite_capacity_mbps is not None:
-        no_sat = problem.cost + hub_cost(problem)[problem.group]
-        room = net.satellite_capacity_mbps
-    selected = np.zeros(n, dtype=bool)
+    cost = standalone_option_cost(problem)
+    selected, used_group, spent = _accepted_sites(problem, cost)
+    selected, cost = _add_by_ratio(problem, selected, used_group, spent, cost)
+    out_of_time = False
+    if problem.target is None and local_search.applies(problem):
+        searched = local_search.search(
+            problem, selected, cost, max_rounds=search_rounds, seconds=search_s
+        )
+        selected, out_of_time = searched.selected, searched.stopped_by_time
+    if problem.budget is not None and problem.forced is None and problem.rules is None:
+        single = _best_single(problem, cost)
+        if single is not None and _score(problem, single) > _score(problem, selected):
+            selected = single
+    design = prune(problem, _within_budget(problem, standalone_design(problem, selected)))
+    return StartingPlan(design, search_stopped_by_time=out_of_time)
+
+
+def _accepted_sites(
+    problem: CoverageProblem, cost: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The reviewer's decisions before any choice: (options selected, the cheapest of each
+    accepted site; sites taken, accepted or rejected; their spend)."""
+    selected = np.zeros(problem.n_options, dtype=bool)
     used_group = np.zeros(problem.n_groups, dtype=bool)
     spent = 0.0
-    budget = problem.budget if problem.budget is not None else np.inf
     if problem.forced is not None:
         used_group[problem.forced == 0] = True  # rejected: never built
         for g in np.flatnonzero(problem.forced == 1).tolist():  # accepted: cheapest option
@@ -98,40 +112,50 @@ def starting_plan(
             selected[j] = True
             used_group[g] = True
             spent += float(cost[j])
-    rules = problem.rules
+    return selected, used_group, spent
+
+
+def _add_by_ratio(
+    problem: CoverageProblem,
+    selected: np.ndarray,
+    used_group: np.ndarray,
+    spent: float,
+    cost: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Add the best gain per cost that fits until nothing does (or the target is met):
+    first to bring every region to its floor (cheapest people in short regions first),
+    then for the objective. Returns the selection and each option's cost as last seen
+    (without satellite once a shared satellite capacity is used up)."""
+    net, rules = problem.network, problem.rules
+    with_sat = cost
+    sat_room = net is not None and net.satellite_capacity_mbps is not None
+    if sat_room:
+        assert net is not None and net.satellite_capacity_mbps is not None
+        no_sat = problem.cost + hub_cost(problem)[problem.group]
+        room = net.satellite_capacity_mbps
+    budget = problem.budget if problem.budget is not None else np.inf
     option_region = (
-        rules.site_region[problem.group] if rules is not None else np.full(n, -1, dtype=np.int64)
+        rules.site_region[problem.group]
+        if rules is not None
+        else np.full(problem.n_options, -1, dtype=np.int64)
     )
     region_spent = np.zeros(rules.n_regions + 1 if rules is not None else 1)
     cap = np.inf
     if rules is not None and rules.budget_share is not None and problem.budget is not None:
         cap = rules.budget_share * problem.budget
-    floor = rules.floor if rules is not None else None
-    # first bring every region to its floor (cheapest people in short regions first), then
-    # spend the rest on the objective
-    phases = ["floor", "objective"] if floor is not None else ["objective"]
-    for phase in phases:
+    floors = rules is not None and rules.floor is not None
+    for phase in ["floor", "objective"] if floors else ["objective"]:
         while True:
             reached = phase == "objective" and problem.target is not None
             if reached and problem.people_covered(selected) >= (problem.target or 0.0):
                 break
-            if net is not None and net.satellite_capacity_mbps is not None:
+            if sat_room:
                 # satellite is an option only while the shared capacity lasts
                 bw = problem.bandwidth_mbps if problem.bandwidth_mbps is not None else 0.0
                 cost = np.where(bw <= room, with_sat, no_sat)
-            if phase == "floor":
-                assert floor is not None and rules is not None
-                short = floor - problem.region_gain(selected) > 1e-6
-                if not short.any():
-                    break
-                towers, _ = problem.row_levels(selected)
-                need = problem.row_people * (~towers & (rules.row_region >= 0))
-                need = need * short[np.maximum(rules.row_region, 0)]
-                gains = np.where(problem.is_wifi, 0.0, problem.cover.T @ need)
-            elif problem.villages is not None and problem.target is None:
-                gains = _village_gains(problem, selected)
-            else:
-                gains = problem.gains(problem.level(selected))
+            gains = _phase_gains(problem, phase, selected)
+            if gains is None:
+                break
             open_ = ~selected & ~used_group[problem.group] & (spent + cost <= budget + 1e-9)
             open_ &= (gains > 1e-12) & np.isfinite(cost)
             open_ &= region_spent[option_region] + cost <= cap + 1e-6
@@ -143,21 +167,28 @@ def starting_plan(
             used_group[problem.group[j]] = True
             spent += float(cost[j])
             region_spent[option_region[j]] += float(cost[j])
-            if net is not None and net.satellite_capacity_mbps is not None and cost[j] < no_sat[j]:
+            if sat_room and cost[j] < no_sat[j]:
                 bw_j = problem.bandwidth_mbps[j] if problem.bandwidth_mbps is not None else 0.0
                 room -= float(bw_j)
-    out_of_time = False
-    if problem.target is None and local_search.applies(problem):
-        searched = local_search.search(
-            problem, selected, cost, max_rounds=search_rounds, seconds=search_s
-        )
-        selected, out_of_time = searched.selected, searched.stopped_by_time
-    if problem.budget is not None and problem.forced is None and rules is None:
-        single = _best_single(problem, cost)
-        if single is not None and _score(problem, single) > _score(problem, selected):
-            selected = single
-    design = prune(problem, _within_budget(problem, standalone_design(problem, selected)))
-    return StartingPlan(design, search_stopped_by_time=out_of_time)
+    return selected, cost
+
+
+def _phase_gains(problem: CoverageProblem, phase: str, selected: np.ndarray) -> np.ndarray | None:
+    """What each option would add in ``phase``: people in regions still short of their
+    floor ("floor"; None once no region is short), or the objective ("objective")."""
+    rules = problem.rules
+    if phase == "floor":
+        assert rules is not None and rules.floor is not None
+        short = rules.floor - problem.region_gain(selected) > 1e-6
+        if not short.any():
+            return None
+        towers, _ = problem.row_levels(selected)
+        need = problem.row_people * (~towers & (rules.row_region >= 0))
+        need = need * short[np.maximum(rules.row_region, 0)]
+        return np.where(problem.is_wifi, 0.0, problem.cover.T @ need)
+    if problem.villages is not None and problem.target is None:
+        return _village_gains(problem, selected)
+    return problem.gains(problem.level(selected))
 
 
 def hub_cost(problem: CoverageProblem) -> np.ndarray:

@@ -104,7 +104,8 @@ def search(
     machine. ``seconds`` is a safety net; the result says when it was what stopped the search.
 
     ``cost`` is each option's cost in the per-site view. Reviewer decisions are kept: an
-    accepted site is never dropped, a rejected one never added.
+    accepted site is never dropped, a rejected one never added. Each round applies the
+    first of the ``checks`` best estimated swaps that the exact objective confirms.
     """
     selected = np.asarray(selected, dtype=bool).copy()
     budget = float(problem.budget or 0.0)
@@ -115,7 +116,6 @@ def search(
         keep = selected & (problem.forced[problem.group] == 1)
     if float(cost[selected].sum()) > budget * (1 + 1e-9):
         return SearchResult(selected, 0, stopped_by_time=False)
-    d, alpha = problem.demand, problem.wifi_weight
     cover = problem.cover.tocsr().astype(np.float64)
     _fill(problem, selected, cost, allowed)
     start = time.perf_counter()
@@ -126,62 +126,11 @@ def search(
             out_of_time = True
             break
         rounds += 1
-        towers, hotspots = _counts(problem, selected)
-        level = np.where(towers > 0, 1.0, np.where(hotspots > 0, alpha, 0.0))
-        total = float(d @ level)
-        gain = problem.gains(level)
-        drop = np.flatnonzero(selected & ~keep)
-        if drop.size == 0:
+        swapped = _swap_once(problem, selected, cost, allowed, keep, cover, checks)
+        if swapped is None:
             break
-        # what each row loses when option j leaves: only rows that j alone lifts, i.e. rows
-        # with one tower (a tower leaving) or no tower and one hotspot (a hotspot leaving)
-        alone_t = towers == 1
-        alone_w = (towers == 0) & (hotspots == 1)
-        rows = np.flatnonzero(alone_t | alone_w)
-        fall = np.where(hotspots > 0, alpha * d, 0.0)
-        per_row = np.where(alone_t, d - fall, alpha * d)[rows]
-        sub = cover[rows][:, drop].tocoo()
-        keep_entry = np.where(
-            problem.is_wifi[drop][sub.col], alone_w[rows][sub.row], alone_t[rows][sub.row]
-        )
-        lost = sparse.csr_matrix(
-            (per_row[sub.row[keep_entry]], (sub.row[keep_entry], sub.col[keep_entry])),
-            shape=(rows.size, drop.size),
-        )
-        loss = np.asarray(lost.sum(axis=0)).ravel()
-        # a tower added back restores what the dropped option's rows lost (a hotspot added
-        # restores at most its weight: estimated, then checked exactly)
-        restore = np.asarray((cover[rows].T.tocsr() @ lost).todense())
-        restore[problem.is_wifi] *= alpha
-        delta = gain[:, None] - loss[None, :] + restore
-        spent = float(cost[selected].sum())
-        fits = spent - cost[drop][None, :] + cost[:, None] <= budget + 1e-9
-        used = np.bincount(problem.group[selected], minlength=problem.n_groups)
-        # the added option's site must be free once the dropped option leaves
-        site_free = (
-            used[problem.group][:, None] - (problem.group[:, None] == problem.group[drop][None, :])
-        ) == 0
-        ok = fits & site_free & allowed[:, None] & ~selected[:, None]
-        delta = np.where(ok, delta, -np.inf)
-        flat_all = delta.ravel()
-        top = min(checks, flat_all.size)
-        flat = np.argpartition(-flat_all, top - 1)[:top]
-        flat = flat[np.lexsort((flat, -flat_all[flat]))]  # best first, ties by position
-        applied = False
-        for f in flat.tolist():
-            k, col = divmod(f, drop.size)
-            if not np.isfinite(delta[k, col]) or delta[k, col] <= 1e-9 * max(total, 1.0):
-                break
-            trial = selected.copy()
-            trial[drop[col]] = False
-            trial[k] = True
-            if float(problem.demand @ problem.level(trial)) > total * (1 + 1e-12) + 1e-9:
-                selected = trial
-                _fill(problem, selected, cost, allowed)
-                applied = True
-                break
-        if not applied:
-            break
+        selected = swapped
+        _fill(problem, selected, cost, allowed)
     logger.info(
         "local search: %d rounds, %.2f s%s",
         rounds,
@@ -189,3 +138,86 @@ def search(
         " (stopped by the time limit)" if out_of_time else "",
     )
     return SearchResult(selected, rounds, stopped_by_time=out_of_time)
+
+
+def _swap_once(
+    problem: CoverageProblem,
+    selected: np.ndarray,
+    cost: np.ndarray,
+    allowed: np.ndarray,
+    keep: np.ndarray,
+    cover: sparse.csr_matrix,
+    checks: int,
+) -> np.ndarray | None:
+    """The selection after the best 1-for-1 swap among the ``checks`` best estimated ones
+    that the exact objective confirms; None when none improves (a local optimum)."""
+    towers, hotspots = _counts(problem, selected)
+    alpha = problem.wifi_weight
+    level = np.where(towers > 0, 1.0, np.where(hotspots > 0, alpha, 0.0))
+    total = float(problem.demand @ level)
+    drop = np.flatnonzero(selected & ~keep)
+    if drop.size == 0:
+        return None
+    delta = _swap_gains(problem, selected, cost, allowed, cover, drop, level, towers, hotspots)
+    flat_all = delta.ravel()
+    top = min(checks, flat_all.size)
+    flat = np.argpartition(-flat_all, top - 1)[:top]
+    flat = flat[np.lexsort((flat, -flat_all[flat]))]  # best first, ties by position
+    for f in flat.tolist():
+        k, col = divmod(f, drop.size)
+        if not np.isfinite(delta[k, col]) or delta[k, col] <= 1e-9 * max(total, 1.0):
+            return None
+        trial = selected.copy()
+        trial[drop[col]] = False
+        trial[k] = True
+        if float(problem.demand @ problem.level(trial)) > total * (1 + 1e-12) + 1e-9:
+            return trial
+    return None
+
+
+def _swap_gains(
+    problem: CoverageProblem,
+    selected: np.ndarray,
+    cost: np.ndarray,
+    allowed: np.ndarray,
+    cover: sparse.csr_matrix,
+    drop: np.ndarray,
+    level: np.ndarray,
+    towers: np.ndarray,
+    hotspots: np.ndarray,
+) -> np.ndarray:
+    """(options × ``drop``) estimated objective change of adding option k and dropping
+    ``drop[c]``; −inf where the swap breaks the budget, a site or a reviewer's decision."""
+    d, alpha = problem.demand, problem.wifi_weight
+    gain = problem.gains(level)
+    # what each row loses when option j leaves: only rows that j alone lifts, i.e. rows
+    # with one tower (a tower leaving) or no tower and one hotspot (a hotspot leaving)
+    alone_t = towers == 1
+    alone_w = (towers == 0) & (hotspots == 1)
+    rows = np.flatnonzero(alone_t | alone_w)
+    fall = np.where(hotspots > 0, alpha * d, 0.0)
+    per_row = np.where(alone_t, d - fall, alpha * d)[rows]
+    sub = cover[rows][:, drop].tocoo()
+    keep_entry = np.where(
+        problem.is_wifi[drop][sub.col], alone_w[rows][sub.row], alone_t[rows][sub.row]
+    )
+    lost = sparse.csr_matrix(
+        (per_row[sub.row[keep_entry]], (sub.row[keep_entry], sub.col[keep_entry])),
+        shape=(rows.size, drop.size),
+    )
+    loss = np.asarray(lost.sum(axis=0)).ravel()
+    # a tower added back restores what the dropped option's rows lost (a hotspot added
+    # restores at most its weight: estimated, then checked exactly)
+    restore = np.asarray((cover[rows].T.tocsr() @ lost).todense())
+    restore[problem.is_wifi] *= alpha
+    delta = gain[:, None] - loss[None, :] + restore
+    budget = float(problem.budget or 0.0)
+    spent = float(cost[selected].sum())
+    fits = spent - cost[drop][None, :] + cost[:, None] <= budget + 1e-9
+    used = np.bincount(problem.group[selected], minlength=problem.n_groups)
+    # the added option's site must be free once the dropped option leaves
+    site_free = (
+        used[problem.group][:, None] - (problem.group[:, None] == problem.group[drop][None, :])
+    ) == 0
+    ok = fits & site_free & allowed[:, None] & ~selected[:, None]
+    return np.where(ok, delta, -np.inf)

@@ -1,21 +1,22 @@
-"""The exact model: a mixed-integer program solved by SCIP through OR-Tools.
+"""The stages that solve a covering problem exactly, each keeping the best plan so far.
 
-Variables: ``x_j`` (build option j, binary); ``y_i`` (row i covered) and ``w_i`` (row i
-reached only by WiFi), continuous in [0, 1] — integrality follows from the ``x``.
+The model itself (variables, rows, the SCIP solver, the LP relaxation, one cluster's solve at
+a price of money) is :mod:`netplan.optimize.model`. Problems without backhaul are first
+reduced by :mod:`netplan.optimize.presolve`. Then, in order:
 
-- budget mode: max Σ d_i y_i + α Σ d_i w_i  s.t.  Σ c_j x_j ≤ B
-- target mode: min Σ c_j x_j  s.t.  Σ d_i y_i ≥ T
-- always: y_i ≤ Σ_{towers j ∋ i} x_j,  w_i ≤ Σ_{hotspots j ∋ i} x_j,  y_i + w_i ≤ 1,
-  Σ_{j in site s} x_j ≤ 1.
+1. refusals: what no plan can do (a target or floors beyond every candidate together);
+2. the starting plan: greedy + local search (and the demand optimum in village mode);
+3. cluster pricing (budget mode, independent clusters such as islands): the budget shared
+   by pricing money (:mod:`netplan.optimize.clusters`), with a certified bound; when that
+   bound already proves the plan within the gap, the solve ends here, without a model of
+   the whole problem;
+4. the LP relaxation of the whole model (GLOP), which certifies the gap;
+5. the plan from the LP (the exact model over the sites the LP builds);
+6. SCIP on the whole model, from that plan, with the variables the LP's reduced costs fix;
+7. the finish: the plan pruned, then put on its cheapest backhaul.
 
-Problems without backhaul are first reduced by :mod:`netplan.optimize.presolve`. Budget mode
-then runs in stages, each keeping the best plan so far: greedy + local search; for
-independent clusters (islands), the budget shared by pricing money
-(:mod:`netplan.optimize.clusters`); the LP relaxation of the whole model (GLOP), which
-certifies the gap; the plan from the LP (the exact model over the sites the LP builds); then
-SCIP on the whole model, from that plan, with the variables the LP's reduced costs fix. The
-best plan is passed as a hint and kept as a fallback when the solver finds nothing in time.
-The result always carries the tightest bound proven and the gap to it.
+The best plan is passed as a hint and kept as a fallback when the solver finds nothing in
+time. The result always carries the tightest bound proven and the gap to it.
 
 Every stage stops on a deterministic work limit (local-search rounds, SCIP nodes, GLOP
 iterations) or on the gap, so the same inputs give the same plan on a fast or a busy
@@ -28,7 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -36,76 +37,45 @@ from ortools.linear_solver import pywraplp
 
 from netplan import progress
 from netplan.errors import InfeasibleError
-from netplan.optimize import local_search
 from netplan.optimize.bound import lagrangian_bound
-from netplan.optimize.clusters import Priced, Shared, share_budget, site_clusters, split
-from netplan.optimize.greedy import (
-    prune,
-    starting_plan,
+from netplan.optimize.clusters import Shared, share_budget, site_clusters, split
+from netplan.optimize.greedy import prune, starting_plan
+from netplan.optimize.model import (
+    LARGE_OPTIONS,
+    MIN_STAGE_S,
+    Model,
+    Relaxation,
+    SolverSettings,
+    lp_relaxation,
+    scip_solver,
+    solve_priced,
+    timed_lp_relaxation,
+    timed_solve,
 )
-from netplan.optimize.network import FIBER, Network
 from netplan.optimize.presolve import presolve
 from netplan.optimize.problem import CoverageProblem, Design
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "MAX_CLUSTER_OPTIONS",
+    "Solution",
+    "SolverSettings",
+    "best_floor",
+    "solve",
+    "solve_priced",
+]
 
 #: Clusters share the budget by pricing only when none has more options than this.
 MAX_CLUSTER_OPTIONS = 300
 
-#: Above this many options, what rarely pays off is skipped (the cheapest-design phase after
-#: an LP proof, the relay-chain rows of the model).
-LARGE_OPTIONS = 1000
-
-#: Seconds the search stages (LP, plan from the LP, SCIP) get even when the time limit is
-#: spent, so a plan and a bound still come back; a stage that finishes its work in them is not
-#: stopped by time. Stages that only improve a plan (cluster pricing, the cheapest-design
-#: phase) are skipped instead, and reported as stopped by time.
-MIN_STAGE_S = 0.05
-
-#: A solve that ends unfinished after this share of the seconds it was given was stopped by
-#: its clock (SCIP and GLOP stop at their time limit; pywraplp reports a node, iteration and
-#: time stop alike as "feasible" or "not solved").
-CLOCK_SHARE = 0.98
-
-#: SCIP settings for every solve, measured on the demo's joint model (time to a 0.5% gap from
-#: the optimal plan, two runs side by side on 2 cores): SCIP's defaults 166 s; no restarts
-#: 51 s (restarts re-presolve the whole model after each round of reduced-cost fixings); and
-#: no probing in presolve 35 s; and at most 5 rounds of cuts at the root 20 s
-SCIP_TUNING = (
-    "presolving/maxrestarts = 0\n"
-    "propagating/probing/maxprerounds = 0\n"
-    "separating/maxroundsroot = 5\n"
-)
-
-_FINISHED = (
-    pywraplp.Solver.OPTIMAL,
-    pywraplp.Solver.INFEASIBLE,
-    pywraplp.Solver.UNBOUNDED,
-    pywraplp.Solver.MODEL_INVALID,
-)
-
-
-@dataclass(frozen=True)
-class SolverSettings:
-    """What the solver may spend and how it is seeded (recorded in the manifest).
-
-    The work limits (nodes, LP iterations, local-search rounds) decide where each stage
-    stops, the same on every machine; ``time_limit_s`` is a safety net for the whole solve.
-    ``None`` lifts a work limit (then the gap, or the clock, stops the stage): the library's
-    default, for exact answers; scenarios set both (``solver.*`` in the scenario file).
-    """
-
-    time_limit_s: float = 60.0
-    relative_gap: float = 0.005
-    workers: int = 1
-    seed: int = 0
-    #: branch-and-bound nodes per SCIP solve
-    node_limit: int | None = None
-    #: simplex iterations of the LP relaxation (GLOP)
-    lp_iteration_limit: int | None = None
-    #: rounds of local search (fill and 1-for-1 swaps) on the greedy plan
-    search_rounds: int = local_search.ROUNDS
+# the model's parts under the names this module gave them before they moved to
+# :mod:`netplan.optimize.model` (tests build models and relaxations through them)
+_Model = Model
+_Relaxation = Relaxation
+_scip = scip_solver
+_lp_relaxation = lp_relaxation
+_timed_lp_relaxation = timed_lp_relaxation
 
 
 @dataclass(frozen=True)
@@ -144,22 +114,6 @@ class _Deadline:
 
     def left(self, *, at_least: float = 0.0) -> float:
         return max(at_least, self.at - time.perf_counter())
-
-
-def _timed_solve(
-    solver: pywraplp.Solver,
-    *,
-    seconds: float,
-    params: pywraplp.MPSolverParameters | None = None,
-) -> tuple[int, bool]:
-    """Solve within ``seconds``: (status, whether the clock rather than a work limit, the gap
-    or the end of the search stopped it)."""
-    if math.isfinite(seconds):
-        solver.SetTimeLimit(max(1, int(seconds * 1000)))  # 0 would mean no limit at all
-    began = time.perf_counter()
-    status = solver.Solve() if params is None else solver.Solve(params)
-    elapsed = time.perf_counter() - began
-    return status, status not in _FINISHED and elapsed >= CLOCK_SHARE * seconds
 
 
 def relative_gap(objective: float, bound: float, *, maximise: bool) -> float:
@@ -207,6 +161,34 @@ def solve(
     return replace(inner, design=reduced.lift(inner.design))
 
 
+@dataclass
+class _Run:
+    """One solve under way: what every stage reads, and the stages its clock stopped."""
+
+    problem: CoverageProblem
+    settings: SolverSettings
+    cheapest_design: bool
+    clock: _Deadline
+    time_stops: list[str] = field(default_factory=list)
+
+    @property
+    def maximise(self) -> bool:
+        return self.problem.target is None
+
+    def answer(self, design: Design, status: str, bound: float) -> Solution:
+        """The solution ``design`` with ``bound``, naming the stages the clock stopped."""
+        return replace(
+            _result(self.problem, design, status, bound=bound, start=self.clock.start),
+            time_stops=tuple(self.time_stops),
+        )
+
+    def within_gap(self, plan: Design, bound: float) -> bool:
+        """Does ``bound`` prove the feasible ``plan`` within the gap asked for (budget mode)?"""
+        value = self.problem.objective(plan)
+        close = relative_gap(value, bound, maximise=True) <= self.settings.relative_gap
+        return close and self.problem.feasible(plan)
+
+
 def _solve_presolved(
     problem: CoverageProblem,
     settings: SolverSettings,
@@ -215,62 +197,85 @@ def _solve_presolved(
     client: Any,
     cheapest_design: bool,
 ) -> Solution:
-    """:func:`solve` on a problem presolve can reduce no further (the stages in order)."""
-    clock = _Deadline(settings.time_limit_s)
-    time_stops: list[str] = []
-    maximise = problem.target is None
+    """:func:`solve` on a problem presolve can reduce no further: refusals, starting plan,
+    cluster pricing, LP relaxation, plan from the LP, SCIP search, finish. The first bound
+    that proves the plan in hand within the gap ends the search."""
+    run = _Run(problem, settings, cheapest_design, _Deadline(settings.time_limit_s))
     _check_reachable(problem)
-    hint = start_from or _starting_hint(problem, settings, clock, time_stops)
-    if warm is not None and problem.feasible(warm) and not _worse(problem, warm, hint, maximise):
-        hint = warm
+    hint = _opening_plan(run, warm, start_from)
     if problem.n_options == 0 or problem.n_rows == 0:
-        return replace(
-            _result(problem, hint, "optimal", bound=problem.objective(hint), start=clock.start),
-            time_stops=tuple(time_stops),
-        )
-    shared = _priced_clusters(problem, settings, clock, time_stops, client) if maximise else None
-    priced = None if shared is None else shared.design
-    if priced is not None and problem.feasible(priced) and not _worse(problem, priced, hint, True):
-        hint = priced
+        return run.answer(hint, "optimal", bound=problem.objective(hint))
+    shared = _priced_clusters(run, client) if run.maximise else None
+    if shared is not None:
+        if problem.feasible(shared.design) and not _worse(problem, shared.design, hint, True):
+            hint = shared.design
+        if run.within_gap(hint, shared.bound):
+            # pricing proved it: no model of the whole problem (at national scale the LP
+            # over every tile together is what costs minutes)
+            return _proven(run, hint, shared.bound, by="cluster pricing")
+    relax = _lp_stage(run, hint)
+    if relax is None:
+        return _scip_search(run, hint, relax, shared)
+    if run.within_gap(hint, relax.value):
+        return _proven(run, hint, _tighter(relax.value, shared), by="LP")
+    hint = _plan_from_lp(run, relax, hint)
+    if run.within_gap(hint, relax.value):
+        return _proven(run, hint, _tighter(relax.value, shared), by="LP")
+    return _scip_search(run, hint, relax, shared)
 
-    # the LP relaxation first (GLOP): a certified bound that SCIP's root may not reach in
-    # time on a large model, and reduced costs that fix the options no improving plan uses
-    relax = None
-    incumbent = problem.objective(hint)
-    # (only from a feasible plan: its value is what the reduced costs are measured against)
-    if maximise and problem.villages is None and problem.feasible(hint):
-        with progress.task("LP relaxation"):
-            relax, lp_out_of_time = _timed_lp_relaxation(
-                problem,
-                seconds=clock.left(at_least=MIN_STAGE_S),
-                iterations=settings.lp_iteration_limit,
-            )
-        if lp_out_of_time:
-            time_stops.append("LP relaxation")
-    if relax is not None and relative_gap(incumbent, relax.value, maximise=True) <= (
-        settings.relative_gap
-    ):
-        # the plan in hand is already proven within the gap asked for: no search needed
-        return _proven_by_lp(
-            problem, hint, relax, shared, settings, clock, time_stops, cheapest_design
+
+def _opening_plan(run: _Run, warm: Design | None, start_from: Design | None) -> Design:
+    """The plan the search starts from: ``start_from`` or the greedy plan, or ``warm`` when
+    it is feasible and no worse."""
+    problem = run.problem
+    hint = start_from or _starting_hint(run)
+    usable = warm is not None and problem.feasible(warm)
+    if warm is not None and usable and not _worse(problem, warm, hint, run.maximise):
+        hint = warm
+    return hint
+
+
+def _lp_stage(run: _Run, hint: Design) -> Relaxation | None:
+    """The LP relaxation first (GLOP): a certified bound that SCIP's root may not reach in
+    time on a large model, and reduced costs that fix the options no improving plan uses.
+    Budget mode without villages, from a feasible plan only (its value is what the reduced
+    costs are measured against); None otherwise or when it does not finish."""
+    problem = run.problem
+    if not (run.maximise and problem.villages is None and problem.feasible(hint)):
+        return None
+    with progress.task("LP relaxation"):
+        relax, out_of_time = timed_lp_relaxation(
+            problem,
+            seconds=run.clock.left(at_least=MIN_STAGE_S),
+            iterations=run.settings.lp_iteration_limit,
         )
-    if relax is not None:
-        # the plan the LP points at: the exact model over the sites the LP builds (and the
-        # plan in hand), a small MIP whose optimum is a far better start than the greedy,
-        # so the reduced costs below fix many more options
-        with progress.task("Plan from the LP"):
-            inside, inside_out_of_time = _restricted(problem, relax, hint, settings, clock)
-        if inside_out_of_time:
-            time_stops.append("plan from the LP")
-        if inside is not None and not _worse(problem, inside, hint, maximise):
-            hint = inside
-        incumbent = problem.objective(hint)
-        if relative_gap(incumbent, relax.value, maximise=True) <= settings.relative_gap:
-            return _proven_by_lp(
-                problem, hint, relax, shared, settings, clock, time_stops, cheapest_design
-            )
-    solver = _scip(settings)
-    model = _Model(solver, problem)
+    if out_of_time:
+        run.time_stops.append("LP relaxation")
+    return relax
+
+
+def _plan_from_lp(run: _Run, relax: Relaxation, hint: Design) -> Design:
+    """The plan the LP points at: the exact model over the sites the LP builds (and the plan
+    in hand), a small MIP whose optimum is a far better start than the greedy, so the
+    reduced costs fix many more options; ``hint`` when it is no better."""
+    with progress.task("Plan from the LP"):
+        inside, out_of_time = _restricted(run.problem, relax, hint, run.settings, run.clock)
+    if out_of_time:
+        run.time_stops.append("plan from the LP")
+    if inside is not None and not _worse(run.problem, inside, hint, run.maximise):
+        return inside
+    return hint
+
+
+def _scip_search(
+    run: _Run, hint: Design, relax: Relaxation | None, shared: Shared | None
+) -> Solution:
+    """SCIP on the whole model from ``hint``, with the binaries the LP's reduced costs fix;
+    its plan or, when it finds none better, ``hint``."""
+    problem, settings = run.problem, run.settings
+    incumbent = problem.objective(hint)
+    solver = scip_solver(settings)
+    model = Model(solver, problem)
     solver.SetHint(*model.hint(hint))
     if relax is not None:
         fixed = relax.fix(model, incumbent)
@@ -281,7 +286,7 @@ def _solve_presolved(
             fixed,
             len(relax.values),
         )
-    remaining = clock.left(at_least=MIN_STAGE_S)
+    remaining = run.clock.left(at_least=MIN_STAGE_S)
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, settings.relative_gap)
     logger.info(
@@ -295,50 +300,94 @@ def _solve_presolved(
         remaining,
     )
     with progress.task("SCIP search"):
-        status, scip_out_of_time = _timed_solve(solver, seconds=remaining, params=params)
-    if scip_out_of_time:
-        time_stops.append("SCIP")
-    obj = solver.Objective()
+        status, out_of_time = timed_solve(solver, seconds=remaining, params=params)
+    if out_of_time:
+        run.time_stops.append("SCIP")
     if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        found = model.design()
-        unit = 1.0 if maximise else model.money_unit  # target mode minimises money units
-        bound = float(obj.BestBound()) * unit
-        if status == pywraplp.Solver.OPTIMAL and settings.relative_gap == 0:
-            bound = float(obj.Value()) * unit
-        if relax is not None:
-            bound = relax.certify(bound, incumbent)
-        elif maximise and status != pywraplp.Solver.OPTIMAL:
-            bound = _certified(problem, bound, lower=problem.objective(found))
-        bound = _tighter(bound, shared)
-        # keep the better of the solver's answer and the greedy one (limits can bite)
-        problems = problem.violations(found)
-        if problems and not problem.feasible(hint):
-            _no_fair_plan(problem, settings, proven=False)
-        if problems:
-            logger.warning("solver answer rejected (%s); using the greedy plan", problems[0])
-        if problems or _worse(problem, found, hint, maximise):
-            found, label = hint, "greedy"
-        else:
-            label = "gap_reached" if status == pywraplp.Solver.OPTIMAL else "limit"
-        found = _finish(problem, found, settings, clock, time_stops, maximise and cheapest_design)
-        return replace(
-            _result(problem, found, label, bound=bound, start=clock.start),
-            time_stops=tuple(time_stops),
-        )
+        return _scip_plan(run, model, status, hint, relax, shared)
+    return _no_scip_plan(run, model, status, hint, relax, shared)
+
+
+def _scip_plan(
+    run: _Run,
+    model: Model,
+    status: int,
+    hint: Design,
+    relax: Relaxation | None,
+    shared: Shared | None,
+) -> Solution:
+    """SCIP found a plan: the better of it and ``hint`` (limits can bite), finished, with
+    the tightest bound proven."""
+    problem, maximise = run.problem, run.maximise
+    obj = model.solver.Objective()
+    found = model.design()
+    unit = 1.0 if maximise else model.money_unit  # target mode minimises money units
+    bound = float(obj.BestBound()) * unit
+    if status == pywraplp.Solver.OPTIMAL and run.settings.relative_gap == 0:
+        bound = float(obj.Value()) * unit
+    if relax is None and maximise and status != pywraplp.Solver.OPTIMAL:
+        bound = _certified(problem, bound, lower=problem.objective(found))
+    bound = _certify_bound(run, bound, relax, shared, incumbent=problem.objective(hint))
+    problems = problem.violations(found)
+    if problems and not problem.feasible(hint):
+        _no_fair_plan(problem, run.settings, proven=False)
+    if problems:
+        logger.warning("solver answer rejected (%s); using the greedy plan", problems[0])
+    if problems or _worse(problem, found, hint, maximise):
+        found, label = hint, "greedy"
+    else:
+        label = "gap_reached" if status == pywraplp.Solver.OPTIMAL else "limit"
+    return run.answer(_finish(run, found), label, bound)
+
+
+def _no_scip_plan(
+    run: _Run,
+    model: Model,
+    status: int,
+    hint: Design,
+    relax: Relaxation | None,
+    shared: Shared | None,
+) -> Solution:
+    """SCIP found no plan within its limits: ``hint`` with the tightest bound proven, or a
+    refusal when ``hint`` breaks a rule or the model is infeasible."""
+    problem = run.problem
     if status == pywraplp.Solver.INFEASIBLE or not problem.feasible(hint):
-        _no_fair_plan(problem, settings, proven=status == pywraplp.Solver.INFEASIBLE)
+        _no_fair_plan(problem, run.settings, proven=status == pywraplp.Solver.INFEASIBLE)
     logger.warning("solver returned no solution within its limits; using the greedy plan")
-    unit = 1.0 if maximise else model.money_unit
-    bound = float(obj.BestBound()) * unit if status == pywraplp.Solver.NOT_SOLVED else math.nan
+    unit = 1.0 if run.maximise else model.money_unit
+    solved = status == pywraplp.Solver.NOT_SOLVED
+    bound = float(model.solver.Objective().BestBound()) * unit if solved else math.nan
+    if relax is None and run.maximise:
+        bound = _certified(problem, bound, lower=problem.objective(hint))
+    bound = _certify_bound(run, bound, relax, shared, incumbent=problem.objective(hint))
+    return run.answer(hint, "greedy", bound)
+
+
+def _certify_bound(
+    run: _Run,
+    bound: float,
+    relax: Relaxation | None,
+    shared: Shared | None,
+    *,
+    incumbent: float,
+) -> float:
+    """SCIP's ``bound`` made a certified one: within the LP's (SCIP ran on the model the
+    LP's reduced costs fixed, from a plan worth ``incumbent``) and the pricing's."""
     if relax is not None:
         bound = relax.certify(bound, incumbent)
-    elif maximise:
-        bound = _certified(problem, bound, lower=problem.objective(hint))
-    bound = _tighter(bound, shared)
-    return replace(
-        _result(problem, hint, "greedy", bound=bound, start=clock.start),
-        time_stops=tuple(time_stops),
+    return _tighter(bound, shared)
+
+
+def _proven(run: _Run, hint: Design, bound: float, *, by: str) -> Solution:
+    """The plan in hand, which ``bound`` (from the stage ``by``) proves within the gap asked
+    for (budget mode), finished."""
+    logger.info(
+        "the %s bound %.1f proves the plan (%.1f) within the gap",
+        by,
+        bound,
+        run.problem.objective(hint),
     )
+    return run.answer(_finish(run, hint), "gap_reached", bound)
 
 
 def _check_reachable(problem: CoverageProblem) -> None:
@@ -369,17 +418,16 @@ def _check_reachable(problem: CoverageProblem) -> None:
         )
 
 
-def _starting_hint(
-    problem: CoverageProblem, settings: SolverSettings, clock: _Deadline, time_stops: list[str]
-) -> Design:
+def _starting_hint(run: _Run) -> Design:
     """The greedy plan after local search; in village mode the demand optimum when better
     (village constraints make a weak relaxation, and this way the village plan never lights
     up fewer villages than the demand plan of the same problem)."""
+    problem, settings, clock = run.problem, run.settings, run.clock
     with progress.task("Greedy plan and local search"):
         begun = starting_plan(problem, search_rounds=settings.search_rounds, search_s=clock.left())
     hint = begun.design
     if begun.search_stopped_by_time:
-        time_stops.append("local search")
+        run.time_stops.append("local search")
     if problem.villages is not None and problem.n_options and problem.n_rows:
         # a stage of its own, with its own work limits and what is left of the time limit
         with progress.task("Demand plan"):
@@ -387,82 +435,46 @@ def _starting_hint(
                 replace(problem, villages=None),
                 replace(settings, time_limit_s=clock.left(at_least=MIN_STAGE_S)),
             )
-        time_stops += [f"demand plan: {stage}" for stage in plain.time_stops]
+        run.time_stops += [f"demand plan: {stage}" for stage in plain.time_stops]
         better = problem.objective(plain.design) > problem.objective(hint)
         if problem.feasible(plain.design) and better:
             hint = plain.design
     return hint
 
 
-def _priced_clusters(
-    problem: CoverageProblem,
-    settings: SolverSettings,
-    clock: _Deadline,
-    time_stops: list[str],
-    client: Any,
-) -> Shared | None:
+def _priced_clusters(run: _Run, client: Any) -> Shared | None:
     """Budget mode with independent clusters (islands): the budget shared by pricing money,
     each cluster solved on its own (on the Dask cluster when one is given); None when the
     problem is one piece or a piece is too large to price."""
+    problem = run.problem
     clusters = site_clusters(problem)
     parts = split(problem, clusters=clusters) if _islands(problem, clusters) else []
     if len(parts) < 2:
         return None
     with progress.task("Cluster pricing"):
-        shared = share_budget(problem, parts, settings, seconds=clock.left(), client=client)
+        shared = share_budget(problem, parts, run.settings, seconds=run.clock.left(), client=client)
     if shared.stopped_by_time:
-        time_stops.append("cluster pricing")
+        run.time_stops.append("cluster pricing")
     return shared
 
 
-def _proven_by_lp(
-    problem: CoverageProblem,
-    hint: Design,
-    relax: _Relaxation,
-    shared: Shared | None,
-    settings: SolverSettings,
-    clock: _Deadline,
-    time_stops: list[str],
-    cheapest_design: bool,
-) -> Solution:
-    """The plan in hand, which the LP bound proves within the gap asked for (budget mode)."""
-    logger.info(
-        "LP bound %.1f proves the plan (%.1f) within the gap",
-        relax.value,
-        problem.objective(hint),
-    )
-    found = _finish(problem, hint, settings, clock, time_stops, cheapest_design)
-    return replace(
-        _result(
-            problem, found, "gap_reached", bound=_tighter(relax.value, shared), start=clock.start
-        ),
-        time_stops=tuple(time_stops),
-    )
-
-
-def _finish(
-    problem: CoverageProblem,
-    found: Design,
-    settings: SolverSettings,
-    clock: _Deadline,
-    time_stops: list[str],
-    cheapest_design: bool,
-) -> Design:
-    """The plan found, pruned, then (budget mode, ``cheapest_design``) on its cheapest
-    backhaul; a clock stop of that phase is added to ``time_stops``."""
+def _finish(run: _Run, found: Design) -> Design:
+    """The plan found, pruned, then (budget mode, unless the caller said not to) on its
+    cheapest backhaul; a clock stop of that phase is added to the run's time stops."""
+    problem = run.problem
     found = prune(problem, found)
     # (above LARGE_OPTIONS the cheapest-design model is too big to pay off: on the M region
     # its root node alone outlasted a 300 s time limit)
-    if cheapest_design and problem.n_options <= LARGE_OPTIONS:
-        found, out_of_time = _cheapest_for(problem, found, settings, clock)
+    if run.maximise and run.cheapest_design and problem.n_options <= LARGE_OPTIONS:
+        found, out_of_time = _cheapest_for(problem, found, run.settings, run.clock)
         if out_of_time:
-            time_stops.append("cheapest-design phase")
+            run.time_stops.append("cheapest-design phase")
     return found
 
 
 def _restricted(
     problem: CoverageProblem,
-    relax: _Relaxation,
+    relax: Relaxation,
     hint: Design,
     settings: SolverSettings,
     clock: _Deadline,
@@ -480,12 +492,12 @@ def _restricted(
         return None, False
     forced[~keep] = 0
     inner = replace(problem, forced=forced)
-    solver = _scip(settings)
-    model = _Model(solver, inner)
+    solver = scip_solver(settings)
+    model = Model(solver, inner)
     solver.SetHint(*model.hint(hint))
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, settings.relative_gap)
-    status, out_of_time = _timed_solve(
+    status, out_of_time = timed_solve(
         solver, seconds=clock.left(at_least=MIN_STAGE_S), params=params
     )
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
@@ -546,8 +558,8 @@ def best_floor(problem: CoverageProblem, settings: SolverSettings) -> tuple[floa
     rules = problem.rules
     assert rules is not None and problem.budget is not None
     relaxed = replace(problem, rules=replace(rules, min_share=None), villages=None)
-    solver = _scip(settings)
-    model = _Model(solver, relaxed)
+    solver = scip_solver(settings)
+    model = Model(solver, relaxed)
     obj = solver.Objective()
     obj.Clear()
     t = solver.NumVar(0.0, 1.0, "t")
@@ -627,132 +639,6 @@ def _tighter(bound: float, shared: Shared | None) -> float:
     return min(bound, shared.bound)
 
 
-def solve_priced(problem: CoverageProblem, price: float, settings: SolverSettings) -> Priced:
-    """The plan maximising value − ``price`` × cost with no budget (one cluster's part in
-    sharing the budget), with SCIP's upper bound on that quantity."""
-    solver = _scip(settings)
-    model = _Model(solver, problem, price=price)
-    params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, settings.relative_gap)
-    status, out_of_time = _timed_solve(
-        solver, seconds=max(settings.time_limit_s, MIN_STAGE_S), params=params
-    )
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        empty = Design(np.zeros(problem.n_options, dtype=bool))
-        if problem.network is not None:
-            empty = Design(
-                empty.selected,
-                np.zeros(problem.network.n_arcs, dtype=bool),
-                np.zeros(problem.network.n_sites, dtype=bool),
-            )
-        return Priced(empty, 0.0, 0.0, math.inf, stopped_by_time=out_of_time)
-    design = model.design()
-    upper = float(solver.Objective().BestBound())
-    if status == pywraplp.Solver.OPTIMAL and settings.relative_gap == 0:
-        upper = float(solver.Objective().Value())
-    value, cost = problem.objective(design), problem.total_cost(design)
-    return Priced(design, value, cost, upper, stopped_by_time=out_of_time)
-
-
-@dataclass(frozen=True)
-class _Relaxation:
-    """The optimum of the full model's LP relaxation (budget mode), with each binary's value
-    and reduced cost there, in :meth:`_Model.binaries` order."""
-
-    value: float
-    values: np.ndarray
-    reduced: np.ndarray
-
-    def fixings(self, incumbent: float) -> tuple[np.ndarray, np.ndarray]:
-        """Binaries that are 0 (resp. 1) in every plan better than ``incumbent``.
-
-        Moving a binary off its LP bound lowers the LP optimum by at least its reduced cost;
-        when that drops the bound below the incumbent, no better plan moves it.
-        """
-        slack = self.value - incumbent + 1e-6 * max(1.0, abs(self.value))
-        zero = (self.values <= 1e-9) & (-self.reduced > slack)
-        one = (self.values >= 1 - 1e-9) & (self.reduced > slack)
-        return zero, one
-
-    def fix(self, model: _Model, incumbent: float) -> int:
-        """Fix, in ``model``, every binary :meth:`fixings` decides; the count fixed."""
-        zero, one = self.fixings(incumbent)
-        for var, z, o in zip(model.binaries(), zero.tolist(), one.tolist(), strict=True):
-            if z:
-                var.SetBounds(0.0, 0.0)
-            elif o:
-                var.SetBounds(1.0, 1.0)
-        return int(zero.sum() + one.sum())
-
-    def certify(self, bound: float, incumbent: float) -> float:
-        """The certified bound from a solve of the fixed model: plans outside it are no better
-        than ``incumbent``, and none is better than the LP."""
-        inside = bound if math.isfinite(bound) and abs(bound) < 1e19 else math.inf
-        return min(self.value, max(inside, incumbent))
-
-
-def _lp_relaxation(
-    problem: CoverageProblem, *, seconds: float, iterations: int | None = None
-) -> _Relaxation | None:
-    """The LP relaxation of the full model (None when it does not finish)."""
-    return _timed_lp_relaxation(problem, seconds=seconds, iterations=iterations)[0]
-
-
-def _timed_lp_relaxation(
-    problem: CoverageProblem, *, seconds: float, iterations: int | None
-) -> tuple[_Relaxation | None, bool]:
-    """Solve the LP relaxation of the full model with GLOP, in at most ``iterations`` simplex
-    iterations: (the relaxation, or None when it does not finish; whether the clock, not the
-    iteration limit, stopped it)."""
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    if solver is None:  # pragma: no cover - OR-Tools wheels always ship GLOP
-        return None, False
-    if iterations is not None:
-        solver.SetSolverSpecificParametersAsString(f"max_number_of_iterations: {iterations}")
-    model = _Model(solver, problem)
-    began = time.perf_counter()
-    status, out_of_time = _timed_solve(solver, seconds=seconds)
-    logger.info(
-        "LP relaxation: status %d after %d iterations in %.1f s%s",
-        status,
-        solver.iterations(),
-        time.perf_counter() - began,
-        " (stopped by the time limit)" if out_of_time else "",
-    )
-    if status != pywraplp.Solver.OPTIMAL:
-        return None, out_of_time
-    binaries = model.binaries()
-    relaxation = _Relaxation(
-        value=float(solver.Objective().Value()),
-        values=np.array([v.solution_value() for v in binaries]),
-        reduced=np.array([v.reduced_cost() for v in binaries]),
-    )
-    return relaxation, False
-
-
-def _scip(settings: SolverSettings) -> pywraplp.Solver:
-    """A SCIP solver seeded from the settings (same inputs, same answer), with their node
-    limit and workers, tuned by :data:`SCIP_TUNING`."""
-    solver = pywraplp.Solver.CreateSolver("SCIP")
-    if solver is None:  # pragma: no cover - OR-Tools wheels always ship SCIP
-        raise RuntimeError("OR-Tools was built without SCIP")
-    seed = settings.seed
-    params = (
-        f"randomization/randomseedshift = {seed}\nrandomization/permutationseed = {seed}\n"
-        f"randomization/lpseed = {seed}\n"
-    )
-    if settings.node_limit is not None:
-        params += f"limits/nodes = {settings.node_limit}\n"
-    if settings.workers > 1:
-        # SCIP's concurrent solve, in its deterministic mode: the same answer on any machine
-        params += "parallel/mode = 1\n"
-    params += SCIP_TUNING
-    if not solver.SetSolverSpecificParametersAsString(params):
-        raise RuntimeError(f"SCIP refused the parameters {params!r}")
-    solver.SetNumThreads(max(1, settings.workers))
-    return solver
-
-
 def _cheapest_for(
     problem: CoverageProblem, found: Design, settings: SolverSettings, clock: _Deadline
 ) -> tuple[Design, bool]:
@@ -770,14 +656,14 @@ def _cheapest_for(
     seconds = clock.left()
     if seconds <= 0:  # the time limit is spent: skipped, which another run may not do
         return found, True
-    solver = _scip(settings)
+    solver = scip_solver(settings)
     same_sites = replace(problem, forced=np.where(built, 1, 0))
-    model = _Model(solver, same_sites, floor=value - 1e-6 * max(1.0, value))
+    model = Model(solver, same_sites, floor=value - 1e-6 * max(1.0, value))
     solver.SetHint(*model.hint(found))
     params = pywraplp.MPSolverParameters()  # the cheapest design within the gap asked for
     params.SetDoubleParam(params.RELATIVE_MIP_GAP, settings.relative_gap)
     with progress.task("Cheapest design"):
-        status, out_of_time = _timed_solve(solver, seconds=max(seconds, MIN_STAGE_S), params=params)
+        status, out_of_time = timed_solve(solver, seconds=max(seconds, MIN_STAGE_S), params=params)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return found, out_of_time
     cheaper = prune(problem, model.design())
@@ -789,410 +675,6 @@ def _cheapest_for(
         )
         return cheaper, out_of_time
     return found, out_of_time
-
-
-class _Priced:
-    """The objective seen as a money line: each money coefficient enters at ``factor`` times."""
-
-    def __init__(self, objective: pywraplp.Objective, factor: float) -> None:
-        self.objective, self.factor = objective, factor
-
-    def SetCoefficient(self, var: pywraplp.Variable, coef: float) -> None:
-        self.objective.SetCoefficient(var, self.factor * coef)
-
-
-class _Model:
-    """The MIP of a problem in an OR-Tools solver (variables kept for hints and answers)."""
-
-    def __init__(
-        self,
-        solver: pywraplp.Solver,
-        problem: CoverageProblem,
-        *,
-        floor: float | None = None,
-        price: float | None = None,
-    ) -> None:
-        """``floor`` (budget mode): instead of maximising coverage, keep it at least ``floor``
-        and minimise the cost (the second, tie-breaking phase). ``price`` (budget mode):
-        no budget; maximise value − price × cost instead (a cluster's share of the budget is
-        found by pricing money, see :mod:`netplan.optimize.clusters`)."""
-        self.solver, self.problem = solver, problem
-        inf = solver.infinity()
-        maximise = problem.target is None
-        # money and bandwidth are scaled to units near 1: rupiah coefficients of 1e10 next
-        # to 0/1 coverage rows give the LP solver numerical trouble
-        costs = [problem.cost]
-        if problem.network is not None:
-            costs += [problem.network.cost, problem.network.satellite_cost]
-        positive = np.concatenate(costs)
-        positive = positive[np.isfinite(positive) & (positive > 0)]
-        self.money_unit = float(np.median(positive)) if positive.size else 1.0
-        bw = problem.bandwidth_mbps
-        self.mbps_unit = float(bw.max()) if bw is not None and bw.size else 1.0
-        mu = self.money_unit
-        self.x = [solver.BoolVar(f"x{j}") for j in range(problem.n_options)]
-        self._rows()
-        obj = solver.Objective()
-        # the money line: budget (max coverage) or objective (min cost, in money units)
-        money: pywraplp.Constraint | pywraplp.Objective | _Priced
-        if price is not None:
-            money = _Priced(obj, -price * mu)
-        elif maximise:
-            money = solver.Constraint(-inf, float(problem.budget or 0.0) / mu)
-        else:
-            money = obj
-        self.spend: list[tuple[pywraplp.Variable, float, int]] = []  # (var, money, site)
-        for j, var in enumerate(self.x):
-            money.SetCoefficient(var, float(problem.cost[j]) / mu)
-            self.spend.append((var, float(problem.cost[j]) / mu, int(problem.group[j])))
-        if floor is not None:  # second phase: the value found is a floor, cost the objective
-            self._value(solver.Constraint(floor, inf))
-            for j, var in enumerate(self.x):
-                obj.SetCoefficient(var, float(problem.cost[j]) / mu)
-        elif maximise:
-            self._value(obj)
-        else:
-            target = solver.Constraint(float(problem.target or 0.0), inf)
-            for i, y in self.y.items():
-                target.SetCoefficient(y, float(problem.row_people[i]))
-        members = [np.flatnonzero(problem.group == g) for g in range(problem.n_groups)]
-        self.members = members
-        for g, opts in enumerate(members):
-            decided = -1 if problem.forced is None else int(problem.forced[g])
-            if opts.size > 1 or decided >= 0:
-                lo, hi = (0.0, 1.0) if decided < 0 else (float(decided), float(decided))
-                ct = solver.Constraint(lo, hi)  # one option per site; reviewer decisions
-                for j in opts.tolist():
-                    ct.SetCoefficient(self.x[j], 1.0)
-        self.zk: dict[tuple[int, int], pywraplp.Variable] = {}
-        self.s: dict[int, pywraplp.Variable] = {}
-        if problem.network is not None:
-            self._network(money, also=obj if floor is not None else None)
-        if problem.rules is not None:
-            self._rules()
-        if maximise and floor is None:
-            obj.SetMaximization()
-        else:
-            obj.SetMinimization()
-
-    def _rows(self) -> None:
-        """Row variables: ``y_i`` covered by a tower, ``w_i`` reached only by a hotspot; and
-        ``v_k`` village k gains signal (village mode)."""
-        p, solver = self.problem, self.solver
-        inf = solver.infinity()
-        cover = p.cover.tocsr()
-        towers = ~p.is_wifi
-        self.y: dict[int, pywraplp.Variable] = {}
-        self.w: dict[int, pywraplp.Variable] = {}
-        for i in range(p.n_rows):
-            cols = cover.indices[cover.indptr[i] : cover.indptr[i + 1]]
-            tcols, wcols = cols[towers[cols]], cols[~towers[cols]]
-            if tcols.size:
-                self.y[i] = solver.NumVar(0.0, 1.0, f"y{i}")
-            if wcols.size and p.target is None:
-                self.w[i] = solver.NumVar(0.0, 1.0, f"w{i}")
-            for var, cs in ((self.y.get(i), tcols), (self.w.get(i), wcols)):
-                if var is None:
-                    continue
-                ct = solver.Constraint(-inf, 0.0)
-                ct.SetCoefficient(var, 1.0)
-                for j in cs.tolist():
-                    ct.SetCoefficient(self.x[j], -1.0)
-            if i in self.y and i in self.w:
-                both = solver.Constraint(-inf, 1.0)
-                both.SetCoefficient(self.y[i], 1.0)
-                both.SetCoefficient(self.w[i], 1.0)
-        self.v: dict[int, pywraplp.Variable] = {}
-        goal = p.villages
-        if goal is not None:
-            rows_of: dict[int, list[int]] = {}
-            for i in self.y:
-                k = int(goal.row_village[i])
-                if k >= 0 and goal.open[k]:
-                    rows_of.setdefault(k, []).append(i)
-            for k, rows in sorted(rows_of.items()):
-                need = float(goal.need[k])
-                reach = float(sum(p.row_people[i] for i in rows))
-                if reach < need - 1e-9:
-                    continue  # even every candidate together cannot light it up
-                self.v[k] = solver.BoolVar(f"v{k}")
-                ct = solver.Constraint(0.0, inf)  # Σ people_i y_i ≥ need_k v_k
-                ct.SetCoefficient(self.v[k], -need)
-                for i in rows:
-                    ct.SetCoefficient(self.y[i], float(p.row_people[i]))
-
-    def _value(self, into: pywraplp.Objective | pywraplp.Constraint) -> None:
-        """The budget-mode objective (demand covered, WiFi at its weight; villages first in
-        village mode) summed into ``into``."""
-        p = self.problem
-        tie = p.tie_weight if p.villages is not None else 1.0
-        for i, y in self.y.items():
-            into.SetCoefficient(y, tie * float(p.demand[i]))
-        for i, w in self.w.items():
-            into.SetCoefficient(w, tie * p.wifi_weight * float(p.demand[i]))
-        for v in self.v.values():
-            into.SetCoefficient(v, 1.0)
-
-    def _rules(self) -> None:
-        """Fairness: each region's coverage floor, and its cap on spend."""
-        p, solver = self.problem, self.solver
-        rules = p.rules
-        assert rules is not None
-        inf = solver.infinity()
-        floor = rules.floor
-        if floor is not None:
-            for r in np.flatnonzero(floor > 0).tolist():
-                ct = solver.Constraint(float(floor[r]), inf)
-                for i, y in self.y.items():
-                    if rules.row_region[i] == r:
-                        ct.SetCoefficient(y, float(p.row_people[i]))
-        if rules.budget_share is not None:
-            share = rules.budget_share
-            for r in sorted(set(rules.site_region.tolist()) - {-1}):
-                if p.budget is not None:
-                    ct = solver.Constraint(-inf, share * float(p.budget) / self.money_unit)
-                else:  # target mode: a share of the whole spend
-                    ct = solver.Constraint(-inf, 0.0)
-                coef: dict[pywraplp.Variable, float] = {}
-                for var, amount, site in self.spend:
-                    mine = rules.site_region[site] == r
-                    whole = 0.0 if p.budget is not None else share
-                    coef[var] = coef.get(var, 0.0) + amount * ((1.0 if mine else 0.0) - whole)
-                for var, c in coef.items():
-                    if c != 0.0:
-                        ct.SetCoefficient(var, c)
-
-    def _network(
-        self,
-        money: pywraplp.Constraint | pywraplp.Objective | _Priced,
-        *,
-        also: pywraplp.Objective | None = None,
-    ) -> None:
-        """Feeds, relays and the fiber tree on a depth-indexed graph; flow for capacity.
-
-        Link variables are indexed by the depth of the site they feed (1 = straight from a
-        hub), so chains are acyclic and at most ``max_hops`` long by construction, which is
-        a much tighter relaxation than potential (MTZ) constraints.
-        """
-        p, solver = self.problem, self.solver
-        net = p.network
-        assert net is not None and p.bandwidth_mbps is not None
-        inf = solver.infinity()
-        mu, bu = self.money_unit, self.mbps_unit
-        depth_min = net.min_depth()
-        self.zk.clear()
-        fed_at: dict[tuple[int, int], list[pywraplp.Variable]] = {}  # (site, depth) -> links
-        fiber_at: dict[tuple[int, int], list[int]] = {}  # (site, depth) -> fiber links
-        feeds_at: dict[tuple[int, int], list[int]] = {}  # (site, depth) -> links
-        for a in range(net.n_arcs):
-            t, h = int(net.tail[a]), int(net.head[a])
-            depths = [1] if t < 0 else range(int(depth_min[t]) + 1, net.max_hops + 1)
-            for k in depths:
-                var = solver.BoolVar(f"z{a}_{k}")
-                for line in (money, also):
-                    if line is not None:
-                        line.SetCoefficient(var, float(net.cost[a]) / mu)
-                self.spend.append((var, float(net.cost[a]) / mu, h))
-                self.zk[a, k] = var
-                fed_at.setdefault((h, k), []).append(var)
-                if net.kind[a] == FIBER:
-                    fiber_at.setdefault((h, k), []).append(a)
-                feeds_at.setdefault((h, k), []).append(a)
-        for (a, k), var in self.zk.items():
-            t, h = int(net.tail[a]), int(net.head[a])
-            if t < 0:
-                continue
-            # a link at depth k leaves a site fed at depth k-1 (by fiber, for fiber links),
-            # and not fed by the very site it feeds: without that, the relaxation lets two
-            # sites feed each other (h → t at depth k-1, t → h at depth k) and a sliver of
-            # one hub link lights up a whole fractional relay cluster
-            feeders = (fiber_at if net.kind[a] == FIBER else feeds_at).get((t, k - 1), [])
-            ct = solver.Constraint(-inf, 0.0)
-            ct.SetCoefficient(var, 1.0)
-            for b in feeders:
-                if int(net.tail[b]) != h:
-                    ct.SetCoefficient(self.zk[b, k - 1], -1.0)
-        # satellite Mbps per site, counted per option: (variable, Mbps in units) terms
-        sat_mbps: dict[int, list[tuple[pywraplp.Variable, float]]] = {}
-        for g in range(p.n_groups):
-            if np.isfinite(net.satellite_cost[g]):
-                self.s[g] = solver.BoolVar(f"s{g}")
-                for line in (money, also):
-                    if line is not None:
-                        line.SetCoefficient(self.s[g], float(net.satellite_cost[g]) / mu)
-                self.spend.append((self.s[g], float(net.satellite_cost[g]) / mu, g))
-                opts = self.members[g].tolist()
-                if len(opts) == 1:
-                    sat_mbps[g] = [(self.s[g], float(p.bandwidth_mbps[opts[0]]) / bu)]
-                else:
-                    # u_j: option j built and fed by satellite (u_j <= x_j, sum u_j = s_g)
-                    split_ = solver.Constraint(0.0, 0.0)
-                    split_.SetCoefficient(self.s[g], -1.0)
-                    terms = []
-                    for j in opts:
-                        u = solver.NumVar(0.0, 1.0, f"u{j}")
-                        split_.SetCoefficient(u, 1.0)
-                        le = solver.Constraint(-inf, 0.0)
-                        le.SetCoefficient(u, 1.0)
-                        le.SetCoefficient(self.x[j], -1.0)
-                        terms.append((u, float(p.bandwidth_mbps[j]) / bu))
-                    sat_mbps[g] = terms
-            feed = solver.Constraint(0.0, 0.0)  # fed exactly once when built
-            for k in range(1, net.max_hops + 1):
-                for var in fed_at.get((g, k), []):
-                    feed.SetCoefficient(var, 1.0)
-            if g in self.s:
-                feed.SetCoefficient(self.s[g], 1.0)
-            for j in self.members[g].tolist():
-                feed.SetCoefficient(self.x[j], -1.0)
-        if p.n_options <= LARGE_OPTIONS:
-            # (at country scale they cost a fifth of the LP's time for a hundredth of a
-            # percent of bound: 315 s against 253 s on L, bound 1,457,019 against 1,457,217)
-            self._relay_roots(fed_at)
-        # (priced cluster solves have no budget row, so no budget caps their links' load)
-        if isinstance(money, _Priced) or not _links_cannot_fill(p):
-            self._flows(sat_mbps)
-        if net.satellite_capacity_mbps is not None and sat_mbps:
-            total = solver.Constraint(-inf, float(net.satellite_capacity_mbps) / bu)
-            for terms in sat_mbps.values():
-                for var, mbps in terms:
-                    total.SetCoefficient(var, mbps)
-
-    def _flows(self, sat_mbps: dict[int, list[tuple[pywraplp.Variable, float]]]) -> None:
-        """Capacity: each link carries the backhaul of every site downstream of it (a flow
-        per link, balanced at every site)."""
-        p, solver = self.problem, self.solver
-        net = p.network
-        assert net is not None and p.bandwidth_mbps is not None
-        inf, bu = solver.infinity(), self.mbps_unit
-        flow = {}
-        cap_units = net.capacity_mbps / bu
-        per_arc: dict[int, list[pywraplp.Variable]] = {}
-        for (a, _), var in self.zk.items():
-            per_arc.setdefault(a, []).append(var)
-        for a, variables in per_arc.items():
-            flow[a] = solver.NumVar(0.0, float(cap_units[a]), f"f{a}")
-            ct = solver.Constraint(-inf, 0.0)  # f_a <= capacity * (link built)
-            ct.SetCoefficient(flow[a], 1.0)
-            for var in variables:
-                ct.SetCoefficient(var, -float(cap_units[a]))
-        for g in range(p.n_groups):
-            balance = solver.Constraint(0.0, 0.0)  # inflow - outflow + satellite = demand
-            for a in np.flatnonzero(net.head == g).tolist():
-                if a in flow:
-                    balance.SetCoefficient(flow[a], 1.0)
-            for a in np.flatnonzero(net.tail == g).tolist():
-                if a in flow:
-                    balance.SetCoefficient(flow[a], -1.0)
-            for var, mbps in sat_mbps.get(g, []):
-                balance.SetCoefficient(var, mbps)
-            for j in self.members[g].tolist():
-                balance.SetCoefficient(self.x[j], -float(p.bandwidth_mbps[j]) / bu)
-
-    def _relay_roots(self, fed_at: dict[tuple[int, int], list[pywraplp.Variable]]) -> None:
-        """Every relay chain starts at one site fed straight from a hub: a site fed at depth
-        k ≥ 3 is fed at most as much as the sites that can be its chain's first link
-        (k − 1 relay hops upstream, itself excluded) are fed at depth 1. The per-link rows
-        alone let one sliver of a hub link feed a site along several chains at once."""
-        net = self.problem.network
-        assert net is not None
-        relay = net.tail >= 0
-        parents: list[set[int]] = [set() for _ in range(net.n_sites)]
-        for t, h in zip(net.tail[relay].tolist(), net.head[relay].tolist(), strict=True):
-            parents[h].add(t)
-        for v in range(net.n_sites):
-            roots = set(parents[v]) - {v}  # first links of chains reaching v at depth 2
-            every = set(roots)
-            relayed = list(fed_at.get((v, 2), []))
-            for k in range(3, net.max_hops + 1):
-                roots = {u for t in roots for u in parents[t]} - {v}
-                every |= roots
-                self._at_most_roots(fed_at.get((v, k), []), roots, fed_at)
-                relayed += fed_at.get((v, k), [])
-            # over all depths too: one chain, one root, whatever the depth
-            if net.max_hops >= 3:
-                self._at_most_roots(relayed, every, fed_at)
-
-    def _at_most_roots(
-        self,
-        fed: list[pywraplp.Variable],
-        roots: set[int],
-        fed_at: dict[tuple[int, int], list[pywraplp.Variable]],
-    ) -> None:
-        """Σ ``fed`` ≤ Σ of the ``roots``' depth-1 feeds."""
-        if not fed:
-            return
-        ct = self.solver.Constraint(-self.solver.infinity(), 0.0)
-        for var in fed:
-            ct.SetCoefficient(var, 1.0)
-        for u in sorted(roots):
-            for var in fed_at.get((u, 1), []):
-                ct.SetCoefficient(var, -1.0)
-
-    def binaries(self) -> list[pywraplp.Variable]:
-        """Every 0/1 variable, in an order fixed by the problem alone."""
-        return list(self.x) + list(self.zk.values()) + list(self.s.values()) + list(self.v.values())
-
-    def hint(self, design: Design) -> tuple[list[pywraplp.Variable], list[float]]:
-        variables = list(self.x) + list(self.s.values())
-        values = [float(v) for v in design.selected] + [float(design.satellite[g]) for g in self.s]
-        net = self.problem.network
-        if net is not None and design.arcs.size:
-            depth = _depths(net, design.arcs)
-            for (a, k), var in self.zk.items():
-                variables.append(var)
-                values.append(float(design.arcs[a] and depth[int(net.head[a])] == k))
-        return variables, values
-
-    def design(self) -> Design:
-        selected = np.array([v.solution_value() > 0.5 for v in self.x], dtype=bool)
-        if self.problem.network is None:
-            return Design(selected)
-        arcs = np.zeros(self.problem.network.n_arcs, dtype=bool)
-        for (a, _), var in self.zk.items():
-            arcs[a] |= var.solution_value() > 0.5
-        sat = np.zeros(self.problem.n_groups, dtype=bool)
-        for g, var in self.s.items():
-            sat[g] = var.solution_value() > 0.5
-        return Design(selected, arcs, sat)
-
-
-def _links_cannot_fill(problem: CoverageProblem) -> bool:
-    """Budget mode: can no link's capacity ever bind? True when even the most backhaul the
-    budget can buy (options by Mbps per least cost, a fraction of the last) fits in the
-    smallest link; then the model needs no flows."""
-    net = problem.network
-    if problem.budget is None or net is None or problem.bandwidth_mbps is None:
-        return False
-    if net.n_arcs == 0:
-        return True
-    least_feed = net.satellite_cost.astype(float).copy()
-    np.minimum.at(least_feed, net.head, net.cost)
-    price = problem.cost + least_feed[problem.group]
-    mbps = problem.bandwidth_mbps
-    order = np.argsort(-mbps / np.maximum(price, 1e-9), kind="stable")
-    left, most = float(problem.budget), 0.0
-    for j in order.tolist():
-        if not np.isfinite(price[j]) or left <= 0:
-            continue
-        share = min(1.0, left / max(float(price[j]), 1e-9))
-        most += share * float(mbps[j])
-        left -= share * float(price[j])
-    return most <= float(net.capacity_mbps.min()) + 1e-9
-
-
-def _depths(net: Network, arcs: np.ndarray) -> np.ndarray:
-    """Depth (links from a hub) of each site in a design; 0 where not fed by a link."""
-    feed_of = np.full(net.n_sites, -1)
-    feed_of[net.head[arcs]] = np.flatnonzero(arcs)
-    depth = np.zeros(net.n_sites, dtype=np.int64)
-    for g in np.flatnonzero(feed_of >= 0).tolist():
-        node, k = g, 0
-        while node >= 0 and feed_of[node] >= 0 and k <= net.n_sites:
-            k += 1
-            node = int(net.tail[feed_of[node]])
-        depth[g] = k
-    return depth
 
 
 def _worse(problem: CoverageProblem, a: Design, b: Design, maximise: bool) -> bool:
