@@ -1,13 +1,20 @@
-"""The scale suite: ``netplan plan`` on synthetic regions S, M and L (``regions.py``), each in
-a fresh process: per-stage wall time, peak memory, problem sizes and the solver's gap; plus
-one pass over a 190-million-cell float32 raster against a plain numpy sum.
+"""The scale suite: ``netplan plan`` on synthetic regions S, M and L, and the national
+archipelago XL (``regions.py``), each in a fresh process: per-stage wall time, peak memory,
+problem sizes and the solver's gap; plus one pass over a 190-million-cell float32 raster
+against a plain numpy sum.
 
 Run: ``python benchmarks/scale.py S M L`` (prints JSON; ``run.py --scale S,M,L`` calls it).
-Regions are generated once into ``benchmarks/.regions/`` (git-ignored) and reused.
+``XL`` plans the archipelago at 100 m (terrain model), ``XL-1km`` the same folder's
+``scenario_1km.yaml`` (1 km, radius model). ``--workers N`` runs each plan on a local
+``dask.distributed`` cluster of N workers: the child reads a copy of the scenario with
+``compute.scheduler: "local:N"`` (written beside it, so its relative paths still hold) and
+writes to its own output folder. Regions are generated once into ``benchmarks/.regions/``
+(git-ignored) and reused; XL takes several minutes to generate.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import subprocess
@@ -17,15 +24,30 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".regions"
 
 _CHILD = """
-import json, resource, sys, time
+import json, resource, sys, threading, time
 from pathlib import Path
+import psutil
 from netplan.config import load_scenario
 from netplan.runs import run_plan
+peak = [0]
+def sample():  # this process and every worker it starts (a national run's Dask workers)
+    me = psutil.Process()
+    while True:
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                pass
+        peak[0] = max(peak[0], total)
+        time.sleep(0.2)
+threading.Thread(target=sample, daemon=True).start()
 start = time.perf_counter()
 out, summary, result = run_plan(load_scenario(sys.argv[1]), out_dir=Path(sys.argv[2]))
 wall = time.perf_counter() - start
@@ -33,6 +55,8 @@ manifest = json.loads((out / "manifest.json").read_text())
 print(json.dumps({
     "wall_s": round(wall, 2),
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    "peak_all_processes_mb": round(peak[0] / 2**20),
+    "tiles": manifest.get("tiles"),
     "stages_s": manifest["timings_s"],
     "sizes": manifest["sizes"],
     "solver": summary["solver"],
@@ -50,6 +74,10 @@ print(json.dumps({
 """
 
 
+#: sizes planned from another size's folder, and the scenario file they read there
+VARIANTS = {"XL-1km": ("XL", "scenario_1km.yaml")}
+
+
 def region(size: str) -> Path:
     folder = CACHE / size
     if not (folder / "scenario.yaml").is_file():
@@ -61,11 +89,27 @@ def region(size: str) -> Path:
     return folder
 
 
-def plan(size: str) -> dict[str, Any]:
-    folder = region(size)
+def scenario_for(size: str, workers: int | None) -> tuple[Path, Path]:
+    """The scenario file ``size`` plans and the folder its run writes to; with ``workers``,
+    a copy of the scenario set to run on a local cluster of that many workers."""
+    base, name = VARIANTS.get(size, (size, "scenario.yaml"))
+    folder = region(base)
+    scenario = folder / name
+    out = folder / ("out" if size == base else f"out-{size}")
+    if workers is None:
+        return scenario, out
+    data = yaml.safe_load(scenario.read_text())
+    data.setdefault("compute", {})["scheduler"] = f"local:{workers}"
+    copy = folder / f"{scenario.stem}.workers-{workers}.yaml"
+    copy.write_text(yaml.safe_dump(data, sort_keys=False))
+    return copy, out.with_name(f"{out.name}-workers-{workers}")
+
+
+def plan(size: str, workers: int | None = None) -> dict[str, Any]:
+    scenario, out = scenario_for(size, workers)
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(folder / "scenario.yaml"), str(folder / "out")],
+        [sys.executable, "-c", _CHILD, str(scenario), str(out)],
         capture_output=True,
         text=True,
     )
@@ -76,6 +120,8 @@ def plan(size: str) -> dict[str, Any]:
         }
     record: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     record["process_s"] = round(time.perf_counter() - start, 2)
+    if workers is not None:
+        record["workers"] = workers
     return record
 
 
@@ -107,9 +153,24 @@ def raster_pass(cells: int = 190_000_000) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    sizes = sys.argv[1:] or ["S"]
-    result: dict[str, Any] = {"plans": {size: plan(size) for size in sizes}}
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sizes", nargs="*", default=["S"], help="S, M, L, XL or XL-1km")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="run each plan on a local dask.distributed cluster of this many workers",
+    )
+    args = parser.parse_args(argv)
+    known = {"S", "M", "L", "XL", *VARIANTS}
+    unknown = [size for size in args.sizes if size not in known]
+    if unknown:
+        parser.error(f"unknown size {', '.join(unknown)}: choose from {', '.join(sorted(known))}")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
+    plans = {size: plan(size, args.workers) for size in args.sizes}
+    result: dict[str, Any] = {"plans": plans}
     result["raster_pass"] = raster_pass()
     print(json.dumps(result))
 
