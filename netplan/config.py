@@ -61,6 +61,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
+class TilesConfig(_Strict):
+    """How a national scenario is cut into tiles, each analysed in its own UTM zone."""
+
+    #: a boundaries field whose equal values make one tile (e.g. ``kode_prov``), or
+    #: ``islands``: regions joined by land (touching polygons) make one tile
+    by: str = Field(min_length=1)
+    #: margin around each tile in which existing sites, fiber and points of presence still
+    #: count (null: the longest radio range, microwave hop or fiber route of the scenario)
+    halo_m: float | None = Field(None, ge=0, le=500_000)
+
+
 class RegionConfig(_Strict):
     """The planning region: boundaries and the analysis grid."""
 
@@ -69,6 +80,7 @@ class RegionConfig(_Strict):
     code_field: str | None = "code"
     resolution_m: float = Field(100.0, gt=0, le=10_000)
     crs: str = "auto"
+    tiles: TilesConfig | None = None
 
     @model_validator(mode="after")
     def _check_crs(self) -> RegionConfig:
@@ -264,11 +276,31 @@ class ReportsConfig(_Strict):
 class CandidatesConfig(_Strict):
     """Candidate generation when ``layers.candidates`` is not given."""
 
-    max_candidates: int = Field(400, ge=1, le=100_000)
+    #: tower sites kept (those that could reach the most uncovered people); ``auto``: one per
+    #: ``people_per_candidate`` uncovered people, at least 400 and at most 100,000
+    max_candidates: int | Literal["auto"] = "auto"
+    people_per_candidate: float = Field(10_000.0, gt=0)
+    #: distance between the sites spread over a blank area larger than one tower's footprint;
+    #: null: the largest tower ``radius_m`` (5 km without one)
+    lattice_spacing_m: float | None = Field(None, gt=0)
     min_spacing_m: float = Field(500.0, ge=0)
     high_ground_search_m: float = Field(3000.0, ge=0)
     min_settlement_population: float = Field(20.0, ge=0)
     at_pois: bool = True
+
+    @field_validator("max_candidates", mode="before")
+    @classmethod
+    def _whole_number_or_auto(cls, value: object) -> object:
+        if value == "auto":
+            return value
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+            raise ValueError(
+                "must be a whole number from 1 to 100,000, or auto (one candidate per "
+                "candidates.people_per_candidate uncovered people)"
+            )
+        return value
 
 
 class ObjectiveConfig(_Strict):

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 import xarray as xr
 from pyproj import CRS, Transformer
 from rasterio.features import rasterize
@@ -29,6 +30,7 @@ from netplan.grid import Grid, make_grid
 from netplan.io import rasters, vectors
 from netplan.signal_reports import is_dark
 from netplan.sites import empty_sites, group_cells_into_sites
+from netplan.tiles import MAX_REGION_SCALE_ERROR, Tile, scale_error
 from netplan.villages import village_cells
 
 logger = logging.getLogger(__name__)
@@ -89,6 +91,14 @@ class Layers:
         return np.asarray(self.data["village"].values)
 
     @property
+    def land(self) -> np.ndarray:
+        """Cells inside any of the scenario's regions (on a tile: of the whole country, so
+        the halo's land next door is land too)."""
+        if "land" in self.data:
+            return np.asarray(self.data["land"].values)
+        return self.region >= 0
+
+    @property
     def elevation(self) -> np.ndarray | None:
         if "elevation" not in self.data:
             return None
@@ -114,6 +124,15 @@ def read_boundaries(scenario: Scenario) -> gpd.GeoDataFrame:
         columns["registry_population"] = registry_population(
             gdf, demand.calibrate_to, cfg.boundaries
         )
+    if cfg.tiles is not None and cfg.tiles.by != "islands":
+        vectors.require_columns(gdf, [cfg.tiles.by], cfg.boundaries, "region.tiles.by")
+        columns["tile"] = gdf[cfg.tiles.by].astype("string").fillna("").str.strip()
+        if (columns["tile"] == "").any():
+            row = int(np.flatnonzero((columns["tile"] == "").to_numpy())[0]) + 1
+            raise InputError(
+                f"{cfg.boundaries}: region feature {row} has no {cfg.tiles.by!r}, so it "
+                "belongs to no tile; fill it in (or set region.tiles.by to another field)"
+            )
     out = gpd.GeoDataFrame(columns, geometry=gdf.geometry, crs=gdf.crs)
     return out.reset_index(drop=True)
 
@@ -140,7 +159,22 @@ def _region_names(values: pd.Series, path: Path, field: str) -> pd.Series:
 
 
 def grid_crs(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> CRS:
-    """The analysis CRS: the configured EPSG code, or the local UTM zone."""
+    """The analysis CRS: the configured EPSG code, or the local UTM zone; a warning when
+    its scale error over the region passes 1% (distances and areas that much off)."""
+    crs = _configured_crs(scenario, boundaries)
+    error = scale_error(crs, boundaries)
+    if error > MAX_REGION_SCALE_ERROR:
+        logger.warning(
+            "region.crs %s distorts distances by up to %.1f%% over this region (radii, fiber "
+            "lengths and areas are that much off at its edges); plan it in tiles, each in its "
+            "own UTM zone (region.tiles.by: a province field, or islands)",
+            scenario.region.crs if scenario.region.crs != "auto" else f"auto ({crs.name})",
+            100 * error,
+        )
+    return crs
+
+
+def _configured_crs(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> CRS:
     if scenario.region.crs != "auto":
         try:
             crs = CRS.from_user_input(scenario.region.crs)
@@ -156,13 +190,20 @@ def grid_crs(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> CRS:
 
 
 def load_layers(
-    scenario: Scenario, *, problems: list[str] | None = None, client: Any = None
+    scenario: Scenario,
+    *,
+    problems: list[str] | None = None,
+    client: Any = None,
+    tile: Tile | None = None,
 ) -> Layers:
-    """Read, validate and grid every layer of a scenario.
+    """Read, validate and grid every layer of a scenario (of one of its tiles).
 
     With ``problems`` given, a failing optional layer is recorded there and skipped instead
     of raising, so ``netplan validate`` can report every problem at once. With ``client`` (a
     ``dask.distributed`` client) the population raster's blocks are summed on the cluster.
+    With ``tile``, only the tile's regions are analysed, in the tile's CRS, on a grid that
+    reaches ``tile.halo_m`` beyond them: sites, fiber and hubs there still count (people
+    there belong to the next tile), and a layer with nothing near the tile is simply empty.
     """
 
     def attempt(step: Callable[[], T]) -> T | None:
@@ -174,10 +215,17 @@ def load_layers(
             problems.append(str(exc))
             return None
 
-    boundaries = read_boundaries(scenario)
-    crs = grid_crs(scenario, boundaries)
+    national = read_boundaries(scenario)
+    boundaries = national if tile is None else national.iloc[tile.regions].reset_index(drop=True)
+    crs = grid_crs(scenario, boundaries) if tile is None else tile.crs
     regions = boundaries.to_crs(crs)
-    grid = make_grid(tuple(regions.total_bounds), crs=crs, resolution=scenario.region.resolution_m)
+    halo = 0.0 if tile is None else tile.halo_m
+    left, bottom, right, top = regions.total_bounds
+    grid = make_grid(
+        (left - halo, bottom - halo, right + halo, top + halo),
+        crs=crs,
+        resolution=scenario.region.resolution_m,
+    )
     logger.info(
         "analysis grid: %d x %d cells of %g m in %s",
         grid.width,
@@ -242,6 +290,8 @@ def load_layers(
         coords={"x": xs, "y": ys},
         attrs={"crs": crs.to_wkt(), "resolution_m": grid.resolution},
     )
+    if tile is not None:
+        data["land"] = (("y", "x"), _inside_any(national.to_crs(crs), grid))
     if layers_cfg.elevation is not None:
         inputs["layers.elevation"] = layers_cfg.elevation
         dem_path = layers_cfg.elevation
@@ -251,18 +301,19 @@ def load_layers(
     elif scenario.coverage.model == "terrain":
         logger.warning("no elevation layer: terrain model runs on flat ground")
 
-    lonlat = tuple(boundaries.to_crs("EPSG:4326").total_bounds)
+    lonlat = tuple(national.to_crs("EPSG:4326").total_bounds)
 
     def placed(gdf: gpd.GeoDataFrame, path: Path, key: str) -> gpd.GeoDataFrame:
         _require_geometry(gdf, path, key)
         vectors.check_not_swapped(gdf, lonlat, path, key)
-        return _inside(gdf.to_crs(crs), grid, path, key)
+        return _inside(gdf.to_crs(crs), grid, path, key, may_be_empty=tile is not None)
 
     def vector(key: str, path: Path | None) -> gpd.GeoDataFrame | None:
         if path is None:
             return None
         inputs[f"layers.{key}"] = path
-        return attempt(lambda: placed(vectors.read_vector(path, key), path, key))
+        found = attempt(lambda: placed(vectors.read_vector(path, key), path, key))
+        return None if found is None or found.empty else found
 
     existing = attempt(lambda: _existing_sites(scenario, crs, grid, inputs, placed))
     if existing is None:
@@ -347,6 +398,21 @@ def load_layers(
         calibration=calibration,
         reports=reports,
     )
+
+
+def _inside_any(regions: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
+    """Cells of ``grid`` inside any of ``regions`` (clipped to the grid first)."""
+    box = shapely.box(*grid.bounds)
+    shapes = [g for g in regions.geometry.intersection(box) if g is not None and not g.is_empty]
+    if not shapes:
+        return np.zeros(grid.shape, dtype=bool)
+    return rasterize(
+        ((g, 1) for g in shapes),
+        out_shape=grid.shape,
+        transform=grid.transform,
+        fill=0,
+        dtype="uint8",
+    ).astype(bool)
 
 
 def grid_memory_bytes(grid: Grid, scenario: Scenario) -> int:
@@ -453,11 +519,14 @@ def _require_geometry(gdf: gpd.GeoDataFrame, path: Path, key: str) -> None:
         )
 
 
-def _inside(gdf: gpd.GeoDataFrame, grid: Grid, path: Path, key: str) -> gpd.GeoDataFrame:
-    """Keep features intersecting the grid; none at all means the layer is misplaced."""
+def _inside(
+    gdf: gpd.GeoDataFrame, grid: Grid, path: Path, key: str, *, may_be_empty: bool = False
+) -> gpd.GeoDataFrame:
+    """Keep features intersecting the grid; none at all means the layer is misplaced (on a
+    tile of a national run it only means the layer has nothing there)."""
     left, bottom, right, top = grid.bounds
     hits = gdf.cx[left:right, bottom:top]
-    if hits.empty:
+    if hits.empty and not may_be_empty:
         raise InputError(
             f"{path}: no {key} feature lies inside the region; check its coordinates "
             "(swapped lon/lat?) or region.boundaries"

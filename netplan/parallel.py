@@ -27,9 +27,30 @@ def _run_batch(fn: Callable[[Any, T], R], shared: Any, batch: Sequence[T]) -> li
     return [fn(shared, item) for item in batch]
 
 
+#: ``compute.scheduler`` for a local cluster of this machine: ``local`` (sized to it) or
+#: ``local:N`` (N worker processes)
+LOCAL = "local"
+
+
+def local_workers(scheduler: str) -> int | None:
+    """Workers of a ``local[:N]`` scheduler (0: sized to the machine); None for an address."""
+    name, _, count = scheduler.partition(":")
+    if name != LOCAL:
+        return None
+    if not count:
+        return 0
+    if not count.isdigit() or int(count) < 1:
+        raise ConfigError(
+            f"compute.scheduler {scheduler!r}: give local, local:N with N a whole number of "
+            "workers (1 or more), or a scheduler address such as tcp://10.0.0.5:8786"
+        )
+    return int(count)
+
+
 @contextmanager
 def dask_client(scheduler: str | None) -> Iterator[Any]:
-    """A connected ``dask.distributed.Client``, or None to run locally."""
+    """A connected ``dask.distributed.Client``, or None to run locally. ``local`` or
+    ``local:N`` starts a ``LocalCluster`` on this machine for the run."""
     if scheduler is None:
         yield None
         return
@@ -37,6 +58,11 @@ def dask_client(scheduler: str | None) -> Iterator[Any]:
         from dask.distributed import Client
     except ImportError as exc:  # pragma: no cover - dask is a dependency
         raise ConfigError("compute.scheduler needs dask[distributed] installed") from exc
+    workers = local_workers(scheduler)
+    if workers is not None:
+        with _local_cluster(workers) as client:
+            yield client
+        return
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:
@@ -51,6 +77,33 @@ def dask_client(scheduler: str | None) -> Iterator[Any]:
         yield client
     finally:
         client.close()
+
+
+@contextmanager
+def _local_cluster(workers: int) -> Iterator[Any]:
+    """A ``LocalCluster`` of single-threaded worker processes (``workers`` 0: one per core,
+    at most as many as the memory allows at 2 GB each), and its client."""
+    import os
+
+    from dask.distributed import Client, LocalCluster
+
+    from netplan import memory
+
+    if workers == 0:
+        cores = os.cpu_count() or 1
+        workers = max(1, min(cores, memory.machine_bytes() // (2 << 30)))
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # any free port: several runs may share a machine
+            memory_limit=0,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        logger.info("dask: a local cluster of %d workers", workers)
+        yield client
 
 
 def map_sites(

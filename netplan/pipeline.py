@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from scipy import sparse
 
 from netplan import progress
 from netplan.backhaul.network import BackhaulOptions, backhaul_options
-from netplan.candidates import candidate_sites
+from netplan.candidates import candidate_cap, candidate_sites, candidates_shortfall
 from netplan.config import Scenario
 from netplan.demand import (
     BlankSpots,
@@ -50,6 +51,7 @@ from netplan.radio.coverage import (
     footprint_of,
 )
 from netplan.signal_reports import ReportEvidence, report_evidence
+from netplan.tiles import Tile
 from netplan.villages import Villages, village_status
 
 logger = logging.getLogger(__name__)
@@ -103,6 +105,8 @@ class Options:
     group: np.ndarray  #: per option, its physical site (row of ``sites``)
     sites: pd.DataFrame  #: one row per physical site: id, kind, x, y, mast_m
     backhaul: BackhaulOptions | None  #: candidate links; None when no backhaul is configured
+    #: tower sites candidate generation proposed (before the cap's cut is checked against)
+    generated_towers: int = 0
 
     def cell_cover(self, n_cells: int) -> sparse.csr_matrix:
         """(blank cells × options) 0/1 matrix."""
@@ -124,13 +128,17 @@ class PlanResult:
     free_objective: float | None = None
 
 
-def analyze(scenario: Scenario, *, timings: Timings | None = None) -> Analysis:
-    """Load layers, model existing coverage and find blank spots."""
+def analyze(
+    scenario: Scenario, *, timings: Timings | None = None, tile: Tile | None = None
+) -> Analysis:
+    """Load layers, model existing coverage and find blank spots (of one ``tile`` of a
+    national scenario)."""
     timings = timings or Timings()
-    with timings.stage("load layers"), dask_client(scenario.compute.scheduler) as client:
-        layers = load_layers(scenario, client=client)
+    scheduler = scenario.compute.scheduler
+    with timings.stage("load layers"), dask_client(scheduler) as client:
+        layers = load_layers(scenario, client=client, tile=tile)
     model = coverage_model(scenario, layers.grid, layers.elevation)
-    with timings.stage("existing coverage"), dask_client(scenario.compute.scheduler) as client:
+    with timings.stage("existing coverage"), dask_client(scheduler) as client:
         before = existing_coverage(scenario, layers, model, client=client)
     evidence = None
     if layers.reports is not None:
@@ -193,6 +201,7 @@ def build_options(analysis: Analysis) -> Options:
     """Candidates × technologies with their equipment costs, footprints and backhaul links."""
     scenario, layers, blank = analysis.scenario, analysis.layers, analysis.blank
     table = candidate_sites(scenario, layers, blank).reset_index(drop=True)
+    generated = int(table.loc[table["kind"] == "tower", "id"].nunique())
     horizon = scenario.planning.horizon_years
     tech = [scenario.technologies[t] for t in table["technology"]]
     table["capex"] = np.array([t.capex for t in tech], dtype=float) + table["extra_cost"].to_numpy(
@@ -266,7 +275,7 @@ def build_options(analysis: Analysis) -> Options:
     else:
         logger.warning("no backhaul configured: new sites are costed without backhaul")
     table = gpd.GeoDataFrame(table, geometry="geometry", crs=layers.grid.crs)
-    return Options(table, cell, option, strength, group, sites, backhaul)
+    return Options(table, cell, option, strength, group, sites, backhaul, generated)
 
 
 def blank_hits(
@@ -432,6 +441,7 @@ def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
         "demand: %d blank cells merged into %d rows", analysis.blank.cells.size, problem.n_rows
     )
     result = solve_plan(analysis, options, problem)
+    warn_shortfall(scenario, shortfall_counts(result))
     if problem.forced is not None:
         with t.stage("solve without the decisions"):
             free = solve(replace(problem, forced=None), solver_settings(scenario))
@@ -445,6 +455,42 @@ def plan(scenario: Scenario, *, timings: Timings | None = None) -> PlanResult:
             free_objective=free.objective,
         )
     return result
+
+
+def shortfall_counts(result: PlanResult) -> dict[str, float]:
+    """What :func:`warn_shortfall` weighs: tower sites offered and built, money spent, the
+    cheapest tower, people left uncovered, the candidate cap and what generation proposed."""
+    analysis, table = result.analysis, result.options.table
+    towers = (table["kind"] == "tower").to_numpy()
+    given = analysis.layers.candidates is not None
+    cost = table.loc[towers, "total_cost"]
+    return {
+        "offered": float((result.options.sites["kind"] == "tower").sum()),
+        "built": float(table.loc[towers & result.solution.selected, "id"].nunique()),
+        "spent": float(result.solution.cost),
+        "tower_cost": float(cost.min()) if len(cost) else 0.0,
+        "people_left": float(analysis.blank.total - result.solution.covered),
+        "cap": math.nan if given else float(candidate_cap(analysis.scenario, analysis.blank)),
+        "generated": float(result.options.generated_towers),
+    }
+
+
+def warn_shortfall(scenario: Scenario, counts: dict[str, float]) -> str | None:
+    """Log (and return) a warning when the plan ran out of candidates before money."""
+    cap = None if math.isnan(counts["cap"]) else round(counts["cap"])
+    message = candidates_shortfall(
+        offered=round(counts["offered"]),
+        built=round(counts["built"]),
+        budget=scenario.objective.budget,
+        spent=counts["spent"],
+        tower_cost=counts["tower_cost"],
+        people_left=counts["people_left"],
+        cap=cap,
+        capped=cap is not None and counts["generated"] >= cap,
+    )
+    if message:
+        logger.warning(message)
+    return message
 
 
 def solve_plan(
@@ -469,7 +515,14 @@ def solve_plan(
         100 * solution.gap,
         solution.seconds,
     )
-    with t.stage("coverage after"):
+    return plan_with(analysis, options, problem, solution)
+
+
+def plan_with(
+    analysis: Analysis, options: Options, problem: CoverageProblem, solution: Solution
+) -> PlanResult:
+    """The plan result of a solution: coverage after it, from the chosen towers' footprints."""
+    with analysis.timings.stage("coverage after"):
         chosen: dict[int, Footprint] = {}
         for j in np.flatnonzero(solution.selected):
             row = options.table.iloc[int(j)]

@@ -70,6 +70,9 @@ LABELS = (
     "Coverage after",
     "Evaluate",
     "Write outputs",
+    # a national run's tiles
+    "Tiles",
+    "Tile outputs",
     # work counted in units
     "Footprints",
     "Footprints of existing sites",

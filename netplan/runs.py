@@ -31,6 +31,7 @@ from netplan.io.run_folder import RUN_MARKER, atomic_dir
 from netplan.io.runs import write_run_data
 from netplan.manifest import build_manifest, describe_inputs
 from netplan.optimize.curve import budget_curve
+from netplan.optimize.solver import Solution
 from netplan.pipeline import Analysis, PlanResult, Timings, analyze, plan
 from netplan.report.deliverables import DELIVERABLES, render_deliverables
 from netplan.report.scenarios_report import pdf_status, read_scenarios, write_scenarios_report
@@ -121,73 +122,101 @@ def _evidence_layers(analysis: Analysis) -> dict[str, Any]:
 
 
 def run_plan(
-    scenario: Scenario, *, out_dir: Path | None = None
-) -> tuple[Path, dict[str, Any], PlanResult]:
-    """The full pipeline; writes the plan run folder."""
+    scenario: Scenario, *, out_dir: Path | None = None, resume: bool = False, client: Any = None
+) -> tuple[Path, dict[str, Any], PlanResult | None]:
+    """The full pipeline; writes the plan run folder. A scenario with ``region.tiles`` is
+    planned as tiles under one national budget (:mod:`netplan.national`; no single
+    :class:`PlanResult` then: None), ``resume`` reusing the tiles a failed run finished."""
+    out = out_dir or scenario.output_dir()
+    if scenario.region.tiles is not None:
+        from netplan.national import run_national
+
+        out, summary = run_national(scenario, out_dir=out, resume=resume, client=client)
+        return out, summary, None
     timings = Timings()
     result = plan(scenario, timings=timings)
-    analysis = result.analysis
+    with atomic_dir(out) as tmp:
+        summary = write_plan_folder(tmp, result, timings, input_hashes=_inputs(result.analysis))
+    logger.info("wrote %s", out)
+    return out, summary, result
+
+
+def write_plan_folder(
+    folder: Path,
+    result: PlanResult,
+    timings: Timings,
+    *,
+    input_hashes: dict[str, dict[str, str]],
+    extra_manifest: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A plan's data files and deliverables written into ``folder`` (the temporary folder of
+    an atomic swap); returns the summary."""
+    scenario, analysis = result.analysis.scenario, result.analysis
     with timings.stage("evaluate"):
         tables = plan_tables(result)
     with timings.stage("write outputs"):
-        sizes = _sizes(analysis)
-        sizes.update(
-            options=len(result.options.table),
-            tower_candidates=int(
-                result.options.table.loc[result.options.table["kind"] == "tower", "id"].nunique()
-            ),
-            hotspot_candidates=int(
-                result.options.table.loc[result.options.table["kind"] == "wifi", "id"].nunique()
-            ),
-            demand_rows_merged=result.problem.n_rows,
-            footprint_entries=int(result.options.cell.size),
-        )
         manifest = build_manifest(
             scenario,
             command="plan",
-            input_hashes=_inputs(analysis),
+            input_hashes=input_hashes,
             timings=timings.seconds,
-            sizes=sizes,
+            sizes=_plan_sizes(result),
         )
         manifest["backhaul"] = tables.backhaul
         if result.free_objective is not None:
             manifest["decisions"] = decision_cost(result)
-        manifest["solution"] = {
-            # the work limits (solver.node_limit, lp_iteration_limit, search_rounds) stop the
-            # same on every machine; a stage the time limit stopped may not
-            "reproducible": not result.solution.stopped_by_time,
-            "stopped_by_time": result.solution.stopped_by_time,
-            "stages_stopped_by_time": list(result.solution.time_stops),
-            "status": result.solution.status,
-            "objective": result.solution.objective,
-            "bound": result.solution.bound,
-            "gap": result.solution.gap,
-        }
-        out = out_dir or scenario.output_dir()
+        manifest["solution"] = solution_record(result.solution)
+        manifest.update(extra_manifest or {})
         data = _data_layers(analysis, region_table(analysis, tables.summary["regions"]))
         if getattr(tables, "blank_spots", None) is not None:
             data["blank_spots"] = tables.blank_spots  # with how the plan left each one
-        with atomic_dir(out) as tmp:
-            write_run_data(
-                tmp,
-                **data,
-                summary=tables.summary,
-                manifest=manifest,
-                coverage_after=_raster(analysis, result.coverage_after),
-                placed=gpd.GeoDataFrame(
-                    pd.concat([tables.sites, tables.hotspots], ignore_index=True),
-                    crs=tables.sites.crs,
-                ),
-                links=tables.links,
-                villages=tables.villages,
-                evidence={
-                    **_evidence_layers(analysis),
-                    "budget_curve.csv": _curve(result, tables.summary),
-                },
-            )
-            render_deliverables(tmp, lang=scenario.output.lang)
-    logger.info("wrote %s", out)
-    return out, tables.summary, result
+        write_run_data(
+            folder,
+            **data,
+            summary=tables.summary,
+            manifest=manifest,
+            coverage_after=_raster(analysis, result.coverage_after),
+            placed=gpd.GeoDataFrame(
+                pd.concat([tables.sites, tables.hotspots], ignore_index=True),
+                crs=tables.sites.crs,
+            ),
+            links=tables.links,
+            villages=tables.villages,
+            evidence={
+                **_evidence_layers(analysis),
+                "budget_curve.csv": _curve(result, tables.summary),
+            },
+        )
+        render_deliverables(folder, lang=scenario.output.lang)
+    return tables.summary
+
+
+def solution_record(solution: Solution) -> dict[str, Any]:
+    """The manifest's ``solution``: status, objective, bound, gap and what stopped it."""
+    return {
+        # the work limits (solver.node_limit, lp_iteration_limit, search_rounds) stop the
+        # same on every machine; a stage the time limit stopped may not
+        "reproducible": not solution.stopped_by_time,
+        "stopped_by_time": solution.stopped_by_time,
+        "stages_stopped_by_time": list(solution.time_stops),
+        "status": solution.status,
+        "objective": solution.objective,
+        "bound": solution.bound,
+        "gap": solution.gap,
+    }
+
+
+def _plan_sizes(result: PlanResult) -> dict[str, int]:
+    table = result.options.table
+    sizes = _sizes(result.analysis)
+    sizes.update(
+        options=len(table),
+        tower_candidates=int(table.loc[table["kind"] == "tower", "id"].nunique()),
+        hotspot_candidates=int(table.loc[table["kind"] == "wifi", "id"].nunique()),
+        demand_rows_merged=result.problem.n_rows,
+        footprint_entries=int(result.options.cell.size),
+    )
+    return sizes
 
 
 def _curve(result: PlanResult, summary: dict[str, Any]) -> pd.DataFrame:

@@ -19,6 +19,7 @@ squares, never report coordinates or times.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -66,6 +67,15 @@ def block_factor(grid: Grid, cell_m: float) -> int:
     return max(1, round(cell_m / grid.resolution))
 
 
+def _block_offset(grid: Grid, f: int) -> tuple[int, int]:
+    """Rows above and columns left of the grid to the block lines at multiples of the block
+    side (``f`` cells) in the grid's CRS."""
+    side = f * grid.resolution
+    rows = round((math.ceil(grid.y0 / side) * side - grid.y0) / grid.resolution)
+    cols = round((grid.x0 - math.floor(grid.x0 / side) * side) / grid.resolution)
+    return rows % f, cols % f
+
+
 def report_evidence(
     x: np.ndarray,
     y: np.ndarray,
@@ -85,8 +95,9 @@ def report_evidence(
     (modelled covered) and ``region`` (region index, -1 outside) are grid-shaped. Reports
     outside the grid or the region are not counted. Block population and covered share
     count in-region cells only. Blocks are ``f × f`` grid cells, ``f`` = ``cell_m`` rounded
-    to whole cells, aligned to the grid's top-left corner; a block on the right or bottom
-    edge keeps its full square even where it overhangs the grid.
+    to whole cells, aligned to multiples of the block side in the grid's CRS (so two grids
+    of one CRS, e.g. a tile and the whole country, draw the same blocks); a block on an edge
+    keeps its full square even where it overhangs the grid.
     """
     if k < MIN_REPORTS_FLOOR:
         raise ValueError(f"k must be at least {MIN_REPORTS_FLOOR} (the privacy floor), got {k}")
@@ -101,7 +112,8 @@ def report_evidence(
 
     f = block_factor(grid, cell_m)
     block_side = f * grid.resolution
-    bh, bw = -(-grid.height // f), -(-grid.width // f)
+    rs, cs = _block_offset(grid, f)
+    bh, bw = -(-(grid.height + rs) // f), -(-(grid.width + cs) // f)
     n_blocks = bh * bw
     in_region = np.asarray(region) >= 0
     in_region_cell = in_region.ravel()
@@ -115,11 +127,11 @@ def report_evidence(
     inside = flat >= 0
     inside[inside] = in_region_cell[flat[inside]]
     report_row, report_col = np.divmod(flat[inside], grid.width)
-    report_block = (report_row // f) * bw + report_col // f
+    report_block = ((report_row + rs) // f) * bw + (report_col + cs) // f
     reports = np.bincount(report_block, minlength=n_blocks)
     dark_n = np.bincount(report_block, weights=dark[inside], minlength=n_blocks).astype(np.int64)
-    block_pop = block_sums(pop, f).ravel()
-    block_cov = block_sums(np.where(cov, pop, 0.0), f).ravel()
+    block_pop = block_sums(np.pad(pop, ((rs, 0), (cs, 0))), f).ravel()
+    block_cov = block_sums(np.pad(np.where(cov, pop, 0.0), ((rs, 0), (cs, 0))), f).ravel()
 
     published = reports >= k
     dark_share = np.where(reports > 0, dark_n / np.maximum(reports, 1), 0.0)
@@ -139,15 +151,16 @@ def report_evidence(
     disputed_block = published & (status_code == 1)
 
     def on_cells(per_block: np.ndarray) -> np.ndarray:
-        return expand_blocks(per_block.reshape(bh, bw), f, grid.shape)
+        shape = (grid.height + rs, grid.width + cs)
+        return expand_blocks(per_block.reshape(bh, bw), f, shape)[rs:, cs:]
 
     dark_cells = np.flatnonzero(on_cells(blank_block | disputed_block) & in_region)
     disputed_cells = np.flatnonzero(on_cells(disputed_block) & (pop > 0) & cov)
 
     idx = np.flatnonzero(published)
     br, bc = np.divmod(idx, bw)
-    left = grid.x0 + bc * block_side
-    top = grid.y0 - br * block_side
+    left = grid.x0 - cs * grid.resolution + bc * block_side
+    top = grid.y0 + rs * grid.resolution - br * block_side
     blocks = gpd.GeoDataFrame(
         {
             "id": [f"R{i + 1:04d}" for i in range(idx.size)],

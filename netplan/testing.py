@@ -224,3 +224,69 @@ def papua_west_scenario(shared: Path, *, with_demand: bool = False, **extra: Any
         )
     _merge(scenario, extra)
     return scenario
+
+
+#: the second island of :func:`write_archipelago` lies this far east of the first
+ISLAND_OFFSET_DEG = 0.30
+
+
+def write_archipelago(folder: Path, *, config: Mapping[str, Any] | None = None) -> Path:
+    """The small scenario twice, as two islands 33 km apart ("Alpha" and "Beta", each one
+    region with ``pulau`` naming its island), each with its own tower and point of
+    presence; returns the YAML path. Planned whole or as tiles, it is the same problem."""
+    path = write_scenario(folder, config=config)
+    east = WEST + ISLAND_OFFSET_DEG
+    south = NORTH - SIZE_DEG
+    regions = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": name, "code": code, "pulau": name},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [_box(west, south, west + SIZE_DEG, NORTH)],
+                },
+            }
+            for name, code, west in (("Alpha", "01", WEST), ("Beta", "02", east))
+        ],
+    }
+    (folder / "regions.geojson").write_text(json.dumps(regions))
+    island = population_array()
+    n = island.shape[0]
+    offset = round(ISLAND_OFFSET_DEG / PIXEL_DEG)
+    pop = np.zeros((n, offset + n), dtype=np.float32)
+    pop[:, :n] = island
+    pop[:, offset:] = island
+    with rasterio.open(
+        folder / "population.tif",
+        "w",
+        driver="GTiff",
+        width=pop.shape[1],
+        height=n,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(WEST, NORTH, PIXEL_DEG, PIXEL_DEG),
+    ) as dst:
+        dst.write(pop, 1)
+    with (folder / "towers.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(OPENCELLID_COLUMNS)
+        for k, west in enumerate((WEST, east)):
+            for sector in (1, 2, 3):
+                cell = (120101 + k) * 256 + sector
+                lon, lat = west + 0.0105 + sector * 1e-4, NORTH - 0.0105
+                w.writerow(["LTE", 510, 10, 4301, cell, 7, lon, lat, 2000, 10, 1, 16e8, 16e8, 0])
+    nodes = [
+        {
+            "type": "Feature",
+            "properties": {"id": f"POP-{k + 1}", "name": "PoP"},
+            "geometry": {"type": "Point", "coordinates": [west + 0.005, NORTH - 0.005]},
+        }
+        for k, west in enumerate((WEST, east))
+    ]
+    (folder / "fiber_nodes.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": nodes})
+    )
+    return path

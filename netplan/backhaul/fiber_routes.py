@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy import sparse
@@ -207,42 +209,140 @@ def routes_between(
     max_km: float,
     neighbours: int,
 ) -> dict[tuple[int, int], Route]:
-    """Routes from each point to its ``neighbours`` cheapest-to-reach other points (i < j keys)."""
+    """Routes from each point to its ``neighbours`` cheapest-to-reach other points (i < j keys).
+
+    No route longer than ``max_km`` is kept, so each search runs on a window of the surface
+    reaching ``max_km`` around its sources: memory follows the sites, not the region's box.
+    """
     out: dict[tuple[int, int], Route] = {}
     if len(points) < 2 or neighbours <= 0:
         return out
     nodes = surface.node(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
     finite = surface.multiplier[np.isfinite(surface.multiplier)]
     limit = surface.km_cost(max_km, float(finite.max()) if finite.size else 1.0)
+    margin = math.ceil(max_km * 1000.0 / surface.grid.resolution) + 1
     with progress.task("Fiber routes between sites", total=len(points)) as advance:
-        for start in range(0, len(points), 64):
-            chunk = list(range(start, min(start + 64, len(points))))
+        for chunk in _nearby_chunks(nodes, surface.grid.width, margin):
+            window = _Window.around(surface, nodes[chunk], margin)
             dist, pred = dijkstra(
-                surface.graph,
+                window.graph(surface),
                 directed=False,
-                indices=nodes[chunk],
+                indices=window.local(nodes[chunk]),
                 limit=limit,
                 return_predecessors=True,
             )
-            for row, i in enumerate(chunk):
-                costs = dist[row, nodes]
+            inside = np.flatnonzero(window.contains(nodes))
+            local = window.local(nodes[inside])
+            for row, i in enumerate(chunk.tolist()):
+                costs = np.full(len(points), np.inf)
+                costs[inside] = dist[row, local]
                 costs[i] = np.inf
-                reachable = np.flatnonzero(np.isfinite(costs))
-                order = reachable[np.argsort(costs[reachable], kind="stable")]
-                kept = 0
-                for j in order.tolist():
-                    if kept >= neighbours:
-                        break
-                    key = (min(i, int(j)), max(i, int(j)))
-                    if key in out:
-                        kept += 1
-                        continue
-                    path = _path(pred[row], int(nodes[j]), int(nodes[i]))
-                    if not path:
-                        continue
-                    route = _route(surface, path[::-1], float(costs[j]), points[i], points[int(j)])
-                    if route.length_km <= max_km:
-                        out[key] = route
-                        kept += 1
-            advance(len(chunk))
+                _keep_nearest(
+                    out,
+                    surface,
+                    points,
+                    costs,
+                    i,
+                    neighbours,
+                    max_km,
+                    partial(window.route_path, pred[row], nodes, i),
+                )
+            advance(chunk.size)
     return out
+
+
+def _keep_nearest(
+    out: dict[tuple[int, int], Route],
+    surface: CostSurface,
+    points: list[tuple[float, float]],
+    costs: np.ndarray,
+    i: int,
+    neighbours: int,
+    max_km: float,
+    path_to: Callable[[int], list[int]],
+) -> None:
+    """Add point ``i``'s routes to its ``neighbours`` cheapest other points (by ``costs``)."""
+    reachable = np.flatnonzero(np.isfinite(costs))
+    order = reachable[np.argsort(costs[reachable], kind="stable")]
+    kept = 0
+    for j in order.tolist():
+        if kept >= neighbours:
+            break
+        key = (min(i, int(j)), max(i, int(j)))
+        if key in out:
+            kept += 1
+            continue
+        path = path_to(int(j))
+        if not path:
+            continue
+        route = _route(surface, path[::-1], float(costs[j]), points[i], points[int(j)])
+        if route.length_km <= max_km:
+            out[key] = route
+            kept += 1
+
+
+def _nearby_chunks(nodes: np.ndarray, width: int, margin: int, size: int = 64) -> list[np.ndarray]:
+    """Point indices in chunks of at most ``size`` that lie in one block of two ``margin``s,
+    so each chunk's search window stays about four margins wide (in index order within a
+    block)."""
+    rows, cols = np.divmod(nodes, width)
+    side = 2 * margin
+    block = (rows // side) * (width // side + 1) + cols // side
+    order = np.argsort(block, kind="stable")
+    chunks: list[np.ndarray] = []
+    for members in np.split(order, np.flatnonzero(np.diff(block[order])) + 1):
+        chunks.extend(members[k : k + size] for k in range(0, members.size, size))
+    return chunks
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A rectangle of the routing grid (rows r0:r1, columns c0:c1) and its own cell graph."""
+
+    r0: int
+    r1: int
+    c0: int
+    c1: int
+    width: int  #: the whole grid's width
+
+    @classmethod
+    def around(cls, surface: CostSurface, nodes: np.ndarray, margin: int) -> _Window:
+        rows, cols = np.divmod(nodes, surface.grid.width)
+        return cls(
+            max(int(rows.min()) - margin, 0),
+            min(int(rows.max()) + margin + 1, surface.grid.height),
+            max(int(cols.min()) - margin, 0),
+            min(int(cols.max()) + margin + 1, surface.grid.width),
+            surface.grid.width,
+        )
+
+    def graph(self, surface: CostSurface) -> sparse.csr_matrix:
+        mult = surface.multiplier[self.r0 : self.r1, self.c0 : self.c1]
+        return _graph(
+            mult,
+            surface.grid.resolution / 1000.0,
+            max(surface.capex_per_km, 1e-9),
+            surface.opex_per_km,
+        )
+
+    def contains(self, nodes: np.ndarray) -> np.ndarray:
+        rows, cols = np.divmod(nodes, self.width)
+        return (rows >= self.r0) & (rows < self.r1) & (cols >= self.c0) & (cols < self.c1)
+
+    def local(self, nodes: np.ndarray) -> np.ndarray:
+        rows, cols = np.divmod(nodes, self.width)
+        return (rows - self.r0) * (self.c1 - self.c0) + (cols - self.c0)
+
+    def route_path(self, pred: np.ndarray, nodes: np.ndarray, i: int, j: int) -> list[int]:
+        """Grid cells from point ``j`` back to point ``i`` (the search's source)."""
+        return self.path(pred, int(nodes[j]), int(nodes[i]))
+
+    def path(self, pred: np.ndarray, start: int, goal: int) -> list[int]:
+        """:func:`_path` in the window, in whole-grid node numbers."""
+        local = _path(
+            pred, int(self.local(np.array([start]))[0]), int(self.local(np.array([goal]))[0])
+        )
+        if not local:
+            return []
+        rows, cols = np.divmod(np.asarray(local), self.c1 - self.c0)
+        return ((rows + self.r0) * self.width + cols + self.c0).tolist()

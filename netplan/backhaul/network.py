@@ -135,7 +135,7 @@ def backhaul_options(scenario: Scenario, layers: Layers, sites: pd.DataFrame) ->
             layers.elevation,
             cfg.fiber,
             horizon_years=horizon,
-            water=_mask(layers.water, layers, all_touched=False),
+            water=_water_or_sea(layers),
             roads=_mask(layers.roads, layers, all_touched=True),
         )
         per_km = cfg.fiber.opex_per_km_year
@@ -316,6 +316,21 @@ def _drop_dominated(
     keep &= ~(~is_tower[head] & ~hub & (cost >= standalone[head]))
     logger.debug("dropped %d dominated backhaul links", int((~keep).sum()))
     return links[keep].reset_index(drop=True)
+
+
+def _water_or_sea(layers: Layers) -> np.ndarray | None:
+    """Where a trench cannot go on land: the water layer, and the sea (outside every region
+    where the DEM, when there is one, has no ground above sea level). Both take
+    ``fiber.water_multiplier`` (a submarine cable's cost) or are impassable."""
+    sea = ~layers.land
+    elevation = layers.elevation
+    if elevation is not None:
+        with np.errstate(invalid="ignore"):
+            sea &= ~(elevation > 0)
+    water = _mask(layers.water, layers, all_touched=False)
+    if not sea.any():
+        return water
+    return sea if water is None else (water | sea)
 
 
 def _mask(gdf: gpd.GeoDataFrame | None, layers: Layers, *, all_touched: bool) -> np.ndarray | None:

@@ -47,6 +47,12 @@ from netplan.runs import decision_cost, run_plan
 )
 @overwrite_option
 @scheduler_option
+@click.option(
+    "--resume",
+    is_flag=True,
+    default=False,
+    help="Tiled (national) scenario: reuse the tiles a failed or interrupted run finished.",
+)
 @lang_option
 @handle_errors
 def plan(
@@ -58,6 +64,7 @@ def plan(
     decisions: Path | None,
     overwrite: bool,
     scheduler: str | None,
+    resume: bool,
     lang: str | None,
 ) -> None:
     """Choose new sites, backhaul and hotspots; write the plan, map and summary."""
@@ -75,14 +82,20 @@ def plan(
     scenario = load_scenario(config or default_config_path(), overrides=overrides)
     progress.set_language(scenario.output.lang)
     folder = out or scenario.output_dir()
+    if resume and scenario.region.tiles is None:
+        raise click.UsageError("--resume reuses the tiles of a tiled scenario (region.tiles)")
     with claim_output_dir(folder, overwrite=overwrite, inputs=scenario.input_paths()) as target:
-        folder, summary, result = run_plan(scenario, out_dir=target)
-    click.echo(summary_line(summary, texts(scenario.output.lang)))
-    if result.solution.stopped_by_time:
-        click.echo(
-            time_stop_note(result.solution.time_stops, texts(scenario.output.lang)), err=True
-        )
+        folder, summary, result = run_plan(scenario, out_dir=target, resume=resume)
     t = texts(scenario.output.lang)
+    click.echo(summary_line(summary, t))
+    stops = summary["solver"].get("stages_stopped_by_time") or (
+        list(result.solution.time_stops) if result is not None else []
+    )
+    if stops:
+        click.echo(time_stop_note(tuple(stops), t), err=True)
+    if result is None:
+        click.echo(t.format("outputs: {folder}", folder=folder))
+        return
     joint = backhaul_comparison(result)
     if joint:
         click.echo(backhaul_line(summary, joint, t))

@@ -14,13 +14,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import rasterio
 from affine import Affine
-from pyproj import CRS
-from rasterio.enums import Resampling
+from pyproj import CRS, Transformer
 from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError, WindowError
 from rasterio.io import MemoryFile
 from rasterio.shutil import copy as rio_copy
-from rasterio.warp import reproject, transform_bounds
+from rasterio.warp import transform_bounds
 from rasterio.windows import Window, from_bounds
+from scipy.ndimage import map_coordinates
 
 from netplan import memory
 from netplan.errors import InputError
@@ -215,21 +215,41 @@ def _pixel_area_km2(src: rasterio.DatasetReader, win: Window) -> float:
 
 
 def read_elevation(path: Path, grid: Grid) -> np.ndarray:
-    """Elevation (m) on the grid, bilinear; NaN where the DEM has no data."""
+    """Elevation (m) on the grid: the DEM sampled bilinearly at each cell's centre; NaN where
+    the DEM has no data. Only the DEM's window over the grid is read, and each cell's value
+    depends on that cell alone (not on the grid's extent, as a warp's would), so a tile of
+    a national run sees the same ground as the whole country in one grid."""
     with _open(path, "elevation") as src:
         _check_georeferenced(src, path, "elevation")
-        _window_over_grid(src, grid, path, "elevation")
-        out = np.full(grid.shape, np.nan, dtype=np.float32)
+        window = _padded(_window_over_grid(src, grid, path, "elevation"), src, pixels=2)
         with _pixels_of(path, "elevation"):
-            reproject(
-                source=rasterio.band(src, 1),
-                destination=out,
-                dst_transform=grid.transform,
-                dst_crs=grid.crs,
-                dst_nodata=np.nan,
-                resampling=Resampling.bilinear,
-            )
+            dem = src.read(1, window=window, masked=True).astype(np.float32).filled(np.nan)
+        to_pixel = ~src.window_transform(window)
+        to_src = Transformer.from_crs(grid.crs, src.crs, always_xy=True)
+        height, width = src.height, src.width
+    out = np.empty(grid.shape, dtype=np.float32)
+    xs, ys = grid.coords()
+    for start in range(0, grid.height, BLOCK_ROWS):
+        rows = ys[start : start + BLOCK_ROWS]
+        gx, gy = np.meshgrid(xs, rows)
+        sx, sy = to_src.transform(gx.ravel(), gy.ravel())
+        col, row = to_pixel * (np.asarray(sx), np.asarray(sy))
+        row, col = np.asarray(row), np.asarray(col)
+        values = map_coordinates(dem, [row - 0.5, col - 0.5], order=1, mode="nearest")
+        # the DEM's edge pixels reach to its edge; beyond it there is no ground
+        off_dem = (row + window.row_off < 0) | (row + window.row_off > height)
+        off_dem |= (col + window.col_off < 0) | (col + window.col_off > width)
+        values[off_dem] = np.nan
+        out[start : start + rows.size] = values.reshape(rows.size, xs.size)
     return out
+
+
+def _padded(win: Window, src: rasterio.DatasetReader, *, pixels: int) -> Window:
+    """``win`` grown by ``pixels`` on every side, within the raster."""
+    grown = Window(
+        win.col_off - pixels, win.row_off - pixels, win.width + 2 * pixels, win.height + 2 * pixels
+    )
+    return grown.intersection(Window(0, 0, src.width, src.height))
 
 
 def write_cog(

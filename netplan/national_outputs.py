@@ -1,0 +1,320 @@
+"""A national run folder from its tiles' run folders.
+
+Each tile's folder (``tiles/<name>/``) is a complete run: map, reports, rasters in the tile's
+own projection. The national folder adds what a ministry and a GIS user open for the whole
+country, with the file names of a single-region run: ``plan.gpkg``, ``sites.parquet``,
+``sites.csv``, ``villages.parquet``, ``plan.kml`` (towers, hotspots, links and villages;
+each tile's own KML also has its blank spots), ``summary.json`` with a row per tile and
+per region, ``manifest.json`` listing the tiles with their CRS and timings, and ``map.html``:
+an overview of the tiles coloured by coverage after the plan, each a link to its own map.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from netplan.config import Scenario
+from netplan.io.outputs import WGS84, write_csv, write_gpkg, write_json, write_kml, write_parquet
+from netplan.manifest import build_manifest
+from netplan.optimize.solver import Solution
+
+logger = logging.getLogger(__name__)
+
+#: the summary's figures that add up over tiles
+_ADDITIVE = (
+    "total_cost",
+    "capex",
+    "opex_per_year",
+    "population_total",
+    "population_covered_before",
+    "population_covered_after",
+    "population_newly_covered",
+    "population_wifi_reach",
+    "new_towers",
+    "new_wifi",
+    "fiber_km",
+    "microwave_links",
+    "satellite_links",
+    "households_total",
+    "households_newly_covered",
+    "unconnected_households_total",
+    "unconnected_households_newly_covered",
+    "villages_total",
+    "villages_with_signal_before",
+    "villages_with_signal_after",
+)
+_LAYERS = {
+    "plan.geojson": "placed",
+    "links.geojson": "links",
+    "blank_spots.geojson": "blank_spots",
+    "regions.geojson": "regions",
+    "villages.geojson": "villages",
+    "existing_sites.geojson": "existing_sites",
+}
+
+
+def write_national_folder(
+    folder: Path,
+    scenario: Scenario,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    tiles: list[tuple[Any, dict[str, Any]]],
+    solution: Solution,
+    inputs: dict[str, dict[str, str]],
+    seconds: float,
+) -> dict[str, Any]:
+    """Write the national files into ``folder`` (holding ``tiles/<slug>/``); returns the
+    national summary. ``tiles`` pairs each tile's work record with what finishing it
+    returned (its summary and stage times)."""
+    summary = national_summary(scenario, tiles, solution)
+    layers = _national_layers(folder, [work.tile for work, _ in tiles])
+    _write_exports(folder, layers, scenario)
+    write_json(folder / "summary.json", summary)
+    manifest = build_manifest(
+        scenario,
+        command="plan",
+        input_hashes=inputs,
+        timings={"total": seconds},
+        sizes=_sizes(tiles),
+    )
+    manifest["tiles"] = [_tile_record(work, done) for work, done in tiles]
+    manifest["solution"] = _solution_record(solution)
+    write_json(folder / "manifest.json", manifest)
+    overview = _tile_shapes(boundaries, tiles, summary)
+    (folder / "map.html").write_text(overview_html(overview, summary), encoding="utf-8")
+    return summary
+
+
+def national_summary(
+    scenario: Scenario, tiles: list[tuple[Any, dict[str, Any]]], solution: Solution
+) -> dict[str, Any]:
+    """The country's figures (sums over tiles), the solver's national certificate, a row
+    per tile and a row per region (each naming its tile)."""
+    parts = [done["summary"] for _, done in tiles]
+    out: dict[str, Any] = {
+        "scenario": scenario.name,
+        "currency": scenario.currency,
+        "budget": scenario.objective.budget,
+        "horizon_years": scenario.planning.horizon_years,
+    }
+    for key in _ADDITIVE:
+        values = [p[key] for p in parts if p.get(key) is not None]
+        if values:
+            out[key] = round(float(sum(values)), 2)
+    total, newly = out.get("population_total", 0.0), out.get("population_newly_covered", 0.0)
+    if total:
+        out["coverage_before_pct"] = round(100 * out["population_covered_before"] / total, 2)
+        out["coverage_after_pct"] = round(100 * out["population_covered_after"] / total, 2)
+    out["cost_per_new_person"] = round(out["total_cost"] / newly) if newly > 0 else None
+    out["solver"] = _solution_record(solution)
+    out["tiles"] = [_tile_row(work, done["summary"]) for work, done in tiles]
+    out["regions"] = [
+        {**region, "tile": work.tile.name}
+        for work, done in tiles
+        for region in done["summary"].get("regions", [])
+    ]
+    return out
+
+
+def _solution_record(solution: Solution) -> dict[str, Any]:
+    return {
+        "status": solution.status,
+        "objective": round(solution.objective, 3),
+        "bound": round(solution.bound, 3),
+        "gap": round(solution.gap, 6),
+        "seconds": round(solution.seconds, 3),
+        "reproducible": not solution.stopped_by_time,
+        "stages_stopped_by_time": list(solution.time_stops),
+    }
+
+
+def _tile_row(work: Any, summary: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "population_total",
+        "population_newly_covered",
+        "coverage_before_pct",
+        "coverage_after_pct",
+        "new_towers",
+        "new_wifi",
+        "total_cost",
+        "cost_per_new_person",
+    )
+    return {
+        "name": work.tile.name,
+        "folder": f"tiles/{work.tile.slug}",
+        **{k: summary.get(k) for k in keys},
+    }
+
+
+def _tile_record(work: Any, done: dict[str, Any]) -> dict[str, Any]:
+    tile = work.tile
+    return {
+        "name": tile.name,
+        "folder": f"tiles/{tile.slug}",
+        "crs": tile.crs.to_string(),
+        "scale_error_pct": round(100 * tile.scale_error, 4),
+        "halo_m": tile.halo_m,
+        "regions": int(tile.regions.size),
+        "resumed": work.resumed,
+        "timings_s": done["seconds"],
+        "sizes": work.sizes,
+    }
+
+
+def _sizes(tiles: list[tuple[Any, dict[str, Any]]]) -> dict[str, int]:
+    out: dict[str, int] = {"tiles": len(tiles)}
+    for work, _ in tiles:
+        for key, value in work.sizes.items():
+            out[key] = out.get(key, 0) + int(value)
+    out["largest_tile_grid_cells"] = max(int(w.sizes.get("grid_cells", 0)) for w, _ in tiles)
+    return out
+
+
+def _national_layers(folder: Path, tiles: list[Any]) -> dict[str, gpd.GeoDataFrame]:
+    """Each GeoJSON layer of the tiles' folders, concatenated with a ``tile`` column."""
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for name, layer in _LAYERS.items():
+        frames = []
+        for tile in tiles:
+            path = folder / "tiles" / tile.slug / name
+            if path.is_file():
+                frame = pyogrio.read_dataframe(path)
+                frames.append(frame.assign(tile=tile.name))
+        if frames:
+            out[layer] = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+    return out
+
+
+def _write_exports(folder: Path, layers: dict[str, gpd.GeoDataFrame], scenario: Scenario) -> None:
+    placed = layers["placed"]
+    kind = placed["kind"] if "kind" in placed else pd.Series("tower", index=placed.index)
+    sites = placed[kind != "wifi"].reset_index(drop=True)
+    hotspots = placed[kind == "wifi"].reset_index(drop=True)
+    lang = scenario.output.lang
+    optional = {"villages": layers["villages"]} if "villages" in layers else {}
+    write_gpkg(
+        folder / "plan.gpkg",
+        {
+            "sites": sites,
+            "hotspots": hotspots,
+            "links": layers["links"],
+            "blank_spots": layers["blank_spots"],
+            "regions": layers["regions"],
+            **optional,
+            "existing_sites": layers["existing_sites"],
+        },
+        lang=lang,
+    )
+    write_parquet(folder / "sites.parquet", placed, layer="sites")
+    write_csv(folder / "sites.csv", placed)
+    if "villages" in layers:
+        write_parquet(folder / "villages.parquet", layers["villages"], layer="villages")
+    write_kml(
+        folder / "plan.kml",
+        {"sites": placed, "links": layers["links"], **optional},
+        lang=lang,
+        currency=scenario.currency,
+        horizon_years=scenario.planning.horizon_years,
+    )
+
+
+def _tile_shapes(
+    boundaries: gpd.GeoDataFrame,
+    tiles: list[tuple[Any, dict[str, Any]]],
+    summary: dict[str, Any],
+) -> gpd.GeoDataFrame:
+    """One simplified lon/lat shape per tile with its summary row."""
+    lonlat = boundaries.to_crs(WGS84)
+    rows = []
+    for (work, _), row in zip(tiles, summary["tiles"], strict=True):
+        shape = lonlat.geometry.iloc[work.tile.regions].union_all()
+        rows.append({**row, "geometry": shape.simplify(0.02, preserve_topology=True)})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
+
+
+def _colour(pct: float | None) -> str:
+    """Coverage after the plan, red (0%) to green (100%)."""
+    if pct is None or not np.isfinite(pct):
+        return "#bbbbbb"
+    t = min(max(pct / 100.0, 0.0), 1.0)
+    red, green = round(215 * (1 - t) + 26 * t), round(48 * (1 - t) + 150 * t)
+    return f"#{red:02x}{green:02x}{round(39 * (1 - t) + 65 * t):02x}"
+
+
+def _svg_paths(shapes: gpd.GeoDataFrame, width: int = 1000) -> tuple[str, int]:
+    """The tiles as SVG links (equirectangular, north up), and the drawing's height."""
+    west, south, east, north = shapes.total_bounds
+    scale = width / max(east - west, 1e-9)
+    height = max(1, round((north - south) * scale))
+
+    def ring(coords: Any) -> str:
+        pts = " ".join(f"{(x - west) * scale:.1f},{(north - y) * scale:.1f}" for x, y in coords)
+        return f"M{pts}Z"
+
+    out = []
+    for row in shapes.itertuples():
+        geoms = getattr(row.geometry, "geoms", [row.geometry])
+        d = " ".join(
+            ring(p.exterior.coords) + " ".join(ring(h.coords) for h in p.interiors)
+            for p in geoms
+            if not p.is_empty
+        )
+        title = html.escape(f"{row.name}: {row.coverage_after_pct}% covered after the plan")
+        out.append(
+            f'<a href="{html.escape(row.folder)}/map.html"><path d="{d}" '
+            f'fill="{_colour(row.coverage_after_pct)}" stroke="#333" stroke-width="0.5" '
+            f'fill-rule="evenodd"><title>{title}</title></path></a>'
+        )
+    return "\n".join(out), height
+
+
+def overview_html(shapes: gpd.GeoDataFrame, summary: dict[str, Any]) -> str:
+    """A self-contained page: the tiles coloured by coverage after the plan (each a link to
+    its own map) and a table of their figures. No script, no download: it opens offline."""
+    paths, height = _svg_paths(shapes)
+    esc = html.escape
+    rows = "\n".join(
+        "<tr>"
+        f'<td><a href="{esc(t["folder"])}/map.html">{esc(str(t["name"]))}</a></td>'
+        f"<td>{_num(t['population_total'])}</td><td>{_num(t['coverage_before_pct'], 2)}</td>"
+        f"<td>{_num(t['coverage_after_pct'], 2)}</td><td>{_num(t['new_towers'])}</td>"
+        f"<td>{_num(t['new_wifi'])}</td><td>{_num(t['total_cost'])}</td></tr>"
+        for t in summary["tiles"]
+    )
+    solver = summary["solver"]
+    title = esc(f"{summary['scenario']}: national plan")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>body{{font-family:sans-serif;margin:1em}}svg{{width:100%;height:auto}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}
+td:first-child{{text-align:left}}a path:hover{{stroke-width:2}}</style></head>
+<body><h1>{title}</h1>
+<p>{_num(summary.get("population_newly_covered"))} people newly covered for
+{esc(summary["currency"])} {_num(summary.get("total_cost"))}; coverage
+{_num(summary.get("coverage_before_pct"), 2)}% → {_num(summary.get("coverage_after_pct"), 2)}%.
+Solver: {esc(str(solver["status"]))}, certified gap {100 * solver["gap"]:.2f}%
+(bound {_num(solver["bound"])}). Click a tile for its own map.</p>
+<svg viewBox="0 0 1000 {height}" role="img"><title>Tiles by coverage after the plan</title>
+{paths}
+</svg>
+<table><tr><th>tile</th><th>people</th><th>coverage before %</th><th>after %</th>
+<th>new towers</th><th>hotspots</th><th>cost</th></tr>
+{rows}
+</table></body></html>
+"""
+
+
+def _num(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "n/a"
+    return f"{float(value):,.{digits}f}"

@@ -1,0 +1,164 @@
+"""A national scenario cut into tiles, each analysed in its own local metric CRS.
+
+A tile is a set of regions (regencies): those sharing a boundaries field's value (e.g.
+``kode_prov``: one tile per province), or those joined by land (``islands``: touching
+polygons). Each tile gets the projection that keeps distances true over it: its UTM zone
+when the zone's scale error over the tile stays within :data:`MAX_TILE_SCALE_ERROR`, else a
+transverse Mercator centred on the tile. Existing sites, fiber and points of presence within
+a halo around the tile still count for it, so cutting the country never changes coverage.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS, Proj
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from netplan.config import Scenario
+from netplan.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+#: the scale error a tile's projection may have anywhere on the tile (0.1%)
+MAX_TILE_SCALE_ERROR = 0.001
+#: above this scale error over a whole (untiled) region, ``crs: auto`` warns (1%)
+MAX_REGION_SCALE_ERROR = 0.01
+#: boundary vertices sampled to measure a projection's scale error
+_SAMPLE = 20_000
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile: its name, the national indices of its regions and its projection."""
+
+    name: str
+    regions: np.ndarray  #: row numbers in the national boundaries table
+    crs: CRS
+    scale_error: float  #: largest |k − 1| of ``crs`` over the tile's regions
+    halo_m: float
+
+    @property
+    def slug(self) -> str:
+        """A folder name for the tile (letters, digits, dashes)."""
+        return slug(self.name)
+
+
+def slug(name: str) -> str:
+    text = re.sub(r"[^0-9A-Za-z]+", "-", name).strip("-").lower()
+    return text or "tile"
+
+
+def scale_error(crs: CRS, boundaries: gpd.GeoDataFrame) -> float:
+    """The largest |k − 1| of ``crs``'s point scale over ``boundaries`` (sampled at their
+    vertices, where a transverse Mercator's error peaks: farthest from its meridian)."""
+    lonlat = boundaries.to_crs("EPSG:4326").geometry
+    coords = shapely.get_coordinates(lonlat.simplify(0.01).to_numpy())
+    if coords.shape[0] > _SAMPLE:
+        coords = coords[np.linspace(0, coords.shape[0] - 1, _SAMPLE).astype(np.int64)]
+    factors = Proj(crs).get_factors(coords[:, 0], coords[:, 1])
+    k = np.sqrt(np.asarray(factors.areal_scale, dtype=np.float64))
+    finite = k[np.isfinite(k)]
+    return float(np.max(np.abs(finite - 1.0))) if finite.size else math.inf
+
+
+def tile_crs(boundaries: gpd.GeoDataFrame) -> tuple[CRS, float]:
+    """The tile's UTM zone when it holds the scale within 0.1%, else a transverse Mercator
+    on the tile's central meridian with the scale balanced between centre and edges; with
+    the scale error it has over the tile."""
+    utm = CRS.from_user_input(boundaries.estimate_utm_crs())
+    error = scale_error(utm, boundaries)
+    if error <= MAX_TILE_SCALE_ERROR:
+        return utm, error
+    west, _south, east, _north = boundaries.to_crs("EPSG:4326").total_bounds
+    lon0 = 0.5 * (west + east)
+    centred = CRS.from_proj4(
+        f"+proj=tmerc +lat_0=0 +lon_0={lon0:.6f} +k=1 +x_0=500000 +y_0=10000000 "
+        "+datum=WGS84 +units=m +no_defs"
+    )
+    excess = scale_error(centred, boundaries)  # k − 1 at the farthest vertex, k0 = 1
+    k0 = 1.0 / (1.0 + excess / 2.0)  # −e/2 on the meridian, +e/2 at the edge
+    balanced = CRS.from_proj4(
+        f"+proj=tmerc +lat_0=0 +lon_0={lon0:.6f} +k={k0:.8f} +x_0=500000 "
+        "+y_0=10000000 +datum=WGS84 +units=m +no_defs"
+    )
+    return balanced, scale_error(balanced, boundaries)
+
+
+def halo_m(scenario: Scenario) -> float:
+    """How far beyond a tile existing sites, fiber and hubs still matter: the longest radio
+    range, microwave hop or fiber route of the scenario (``region.tiles.halo_m`` wins)."""
+    tiles = scenario.region.tiles
+    if tiles is not None and tiles.halo_m is not None:
+        return float(tiles.halo_m)
+    reach = [t.max_range_m or t.radius_m or 0.0 for t in scenario.technologies.values()]
+    backhaul = scenario.backhaul
+    if backhaul.microwave is not None:
+        reach.append(backhaul.microwave.max_hop_km * 1000.0)
+    if backhaul.fiber is not None:
+        reach.append(backhaul.fiber.max_km * 1000.0)
+    return float(max(reach, default=0.0))
+
+
+def make_tiles(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> list[Tile]:
+    """The scenario's tiles, in a stable order (by name), from the national boundaries
+    (:func:`netplan.layers.read_boundaries`; a ``tile`` column holds the tiling field)."""
+    cfg = scenario.region.tiles
+    assert cfg is not None
+    if cfg.by == "islands":
+        groups = _islands(boundaries)
+    else:
+        groups = {str(k): np.flatnonzero(boundaries["tile"] == k) for k in boundaries["tile"]}
+    halo = halo_m(scenario)
+    tiles = []
+    for name in sorted(groups):
+        rows = np.sort(groups[name])
+        crs, error = tile_crs(boundaries.iloc[rows])
+        tiles.append(Tile(name, rows, crs, error, halo))
+        if error > MAX_TILE_SCALE_ERROR:
+            logger.warning(
+                "tile %s spans so much longitude that its projection's scale is off by up "
+                "to %.2f%% at its edges; distances there are that much too long or short",
+                name,
+                100 * error,
+            )
+    _refuse_clashing_slugs(tiles, scenario)
+    return tiles
+
+
+def _islands(boundaries: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """Regions joined by land: connected components of touching polygons, each named after
+    its first region (by name) and how many more it holds."""
+    geoms = boundaries.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    n = len(geoms)
+    graph = sparse.coo_matrix((np.ones(left.size), (left, right)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    names = boundaries["name"].astype(str).to_numpy()
+    out: dict[str, np.ndarray] = {}
+    for k in np.unique(label):
+        rows = np.flatnonzero(label == k)
+        first = sorted(names[rows])[0]
+        out[f"{first} island" if rows.size == 1 else f"{first} and {rows.size - 1} more"] = rows
+    return out
+
+
+def _refuse_clashing_slugs(tiles: list[Tile], scenario: Scenario) -> None:
+    seen: dict[str, str] = {}
+    for tile in tiles:
+        other = seen.setdefault(tile.slug, tile.name)
+        if other != tile.name:
+            raise InputError(
+                f"{scenario.region.boundaries}: tiles {other!r} and {tile.name!r} "
+                f"(region.tiles.by: {scenario.region.tiles.by if scenario.region.tiles else ''}) "
+                "would share one output folder; give them names that differ in letters or "
+                "digits"
+            )

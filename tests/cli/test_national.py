@@ -1,0 +1,117 @@
+"""A national (tiled) plan as a planner runs it: tiles in their own projection, one
+optimisation over them, the national folder, a failed tile named and ``--resume``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+
+from netplan.cli.main import cli
+from netplan.config import load_scenario
+from netplan.runs import run_plan
+from netplan.testing import write_archipelago, write_scenario
+
+TILED = {"region": {"tiles": {"by": "islands"}}, "compute": {"scheduler": "local:1"}}
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The two-island scenario planned whole and as tiles (one island each)."""
+    folder = tmp_path_factory.mktemp("islands")
+    whole = write_archipelago(folder / "whole")
+    tiled = write_archipelago(folder / "tiled", config=TILED)
+    out_whole, s_whole, _ = run_plan(load_scenario(whole), out_dir=folder / "whole-run")
+    out_tiled, s_tiled, result = run_plan(load_scenario(tiled), out_dir=folder / "tiled-run")
+    assert result is None  # a national run has no single grid
+    return {"whole": (out_whole, s_whole), "tiled": (out_tiled, s_tiled)}
+
+
+def test_tiled_plan_has_the_untiled_objective(both: dict[str, Any]) -> None:
+    (_, whole), (_, tiled) = both["whole"], both["tiled"]
+    # two islands 33 km apart share nothing but the budget: the national model over the two
+    # tiles is the untiled model, so its proven optimum is the same
+    assert whole["solver"]["status"] == tiled["solver"]["status"] == "optimal"
+    assert tiled["solver"]["objective"] == pytest.approx(whole["solver"]["objective"], rel=1e-6)
+    assert tiled["population_total"] == pytest.approx(whole["population_total"], rel=1e-6)
+    assert tiled["population_covered_before"] == pytest.approx(
+        whole["population_covered_before"], rel=1e-6
+    )
+    assert tiled["new_towers"] == whole["new_towers"]
+    assert tiled["total_cost"] == pytest.approx(whole["total_cost"], rel=1e-6)
+
+
+def test_manifest_lists_tiles_with_their_projection_and_times(both: dict[str, Any]) -> None:
+    out, summary = both["tiled"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    tiles = manifest["tiles"]
+    assert [t["name"] for t in tiles] == ["Alpha island", "Beta island"]
+    for tile in tiles:
+        assert tile["crs"] == "EPSG:32754"  # UTM 54S holds both islands within 0.1%
+        assert 0 <= tile["scale_error_pct"] <= 0.1
+        assert tile["halo_m"] >= 40_000  # the microwave hop reach
+        assert tile["timings_s"]["load layers"] > 0
+        assert (out / tile["folder"] / "map.html").is_file()
+        assert (out / tile["folder"] / "summary.json").is_file()
+    assert manifest["solution"]["reproducible"] is True
+    assert [t["name"] for t in summary["tiles"]] == ["Alpha island", "Beta island"]
+    assert {r["tile"] for r in summary["regions"]} == {"Alpha island", "Beta island"}
+
+
+def test_national_files_hold_every_tile(both: dict[str, Any]) -> None:
+    out, summary = both["tiled"]
+    sites = gpd.read_parquet(out / "sites.parquet")
+    assert len(sites) == summary["new_towers"] + summary["new_wifi"]
+    assert sites.crs.to_epsg() == 4326
+    regions = gpd.read_file(out / "plan.gpkg", layer="regions")
+    assert sorted(regions["name"]) == ["Alpha", "Beta"]
+    page = (out / "map.html").read_text()
+    for tile in summary["tiles"]:
+        assert f'href="{tile["folder"]}/map.html"' in page
+    assert "<script" not in page  # opens offline, nothing to download
+
+
+def test_a_failed_tile_is_named_and_resume_reuses_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dask.distributed import Client
+
+    import netplan.national as national
+
+    scenario = load_scenario(write_archipelago(tmp_path / "s", config=TILED))
+    real = national.analyze
+    calls: list[str] = []
+
+    def broken(scenario: Any, *, timings: Any = None, tile: Any = None) -> Any:
+        calls.append(tile.name)
+        if tile.name.startswith("Beta"):
+            raise OSError("disk on fire")
+        return real(scenario, timings=timings, tile=tile)
+
+    out = tmp_path / "run"
+    monkeypatch.setattr(national, "analyze", broken)
+    with Client(processes=False, n_workers=1, threads_per_worker=1) as client:
+        with pytest.raises(national.TilesFailedError, match=r"Beta island: disk on fire"):
+            run_plan(scenario, out_dir=out, client=client)
+        assert calls.count("Beta island") == 2  # tried again once before giving up
+        assert not out.exists()  # nothing half-written
+        calls.clear()
+        monkeypatch.setattr(
+            national, "analyze", lambda *a, **k: calls.append(k["tile"].name) or real(*a, **k)
+        )
+        run_plan(scenario, out_dir=out, resume=True, client=client)
+    assert calls == ["Beta island"]  # Alpha's finished work was reused
+    tiles = json.loads((out / "manifest.json").read_text())["tiles"]
+    assert [t["resumed"] for t in tiles] == [True, False]
+    assert not (tmp_path / ".run.tiles").exists()  # the work folder goes with success
+
+
+def test_resume_needs_a_tiled_scenario(tmp_path: Path) -> None:
+    config = write_scenario(tmp_path / "s")
+    result = CliRunner().invoke(cli, ["plan", "--config", str(config), "--resume"])
+    assert result.exit_code == 2
+    assert "region.tiles" in result.output
