@@ -40,10 +40,9 @@ def _median_s(fn: Callable[[], object], repeat: int = 3) -> float:
 
 
 def kernels(side: int) -> dict[str, Any]:
-    from netplan.demand import calibrate_population, urban_class
     from netplan.grid import make_grid
+    from netplan.population import calibrate_population, urban_class, village_cells
     from netplan.signal_reports import report_evidence
-    from netplan.villages import village_cells
 
     rng = np.random.default_rng(0)
     cells = side * side

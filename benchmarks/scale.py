@@ -128,7 +128,7 @@ def plan(size: str, workers: int | None = None) -> dict[str, Any]:
 def raster_pass(cells: int = 190_000_000) -> dict[str, Any]:
     """One pass over a 190-million-cell float32 raster (per-region sums, the calibration's
     kernel) against numpy's sum of the same array."""
-    from netplan.demand import _region_sums
+    from netplan.population import _region_sums
 
     rng = np.random.default_rng(0)
     values = rng.random(cells, dtype=np.float32)

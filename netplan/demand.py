@@ -1,6 +1,6 @@
-"""Demand: existing coverage and blank spots (populated places that no signal reaches), the
-urban/rural class of each cell, population calibrated to registries, and the weight each
-uncovered cell carries in the objective (people or households).
+"""Demand: existing coverage and blank spots (populated places that no signal reaches), and
+the weight each uncovered cell carries in the objective (people or households). The people
+on the grid themselves (urban class, calibration) are :mod:`netplan.population`'s.
 """
 
 from __future__ import annotations
@@ -12,15 +12,12 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from numba import njit, prange
 from rasterio.features import shapes
 from scipy import ndimage
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from netplan.config import DemandConfig, Scenario
-from netplan.errors import InputError
-from netplan.grid import block_sums, expand_blocks
 from netplan.parallel import map_sites
 from netplan.radio.coverage import (
     CoverageModel,
@@ -168,79 +165,6 @@ def _nearest_name(areas: gpd.GeoDataFrame, villages: gpd.GeoDataFrame) -> pd.Ser
     return pd.Series(villages[name_col].astype(str).to_numpy()[idx], index=areas.index)
 
 
-def urban_class(
-    population: np.ndarray, resolution_m: float, *, density_per_km2: float, min_population: float
-) -> np.ndarray:
-    """Urban (True) or rural per cell, in the style of the degree of urbanisation.
-
-    People are summed into blocks of about 1 km²; blocks of at least ``density_per_km2``
-    that touch (8-connectivity) form clusters, and a cluster holding at least
-    ``min_population`` people is urban. Each cell takes its block's class.
-    """
-    f = max(1, round(1000.0 / resolution_m))
-    blocks = block_sums(population, f)
-    area_km2 = (f * resolution_m / 1000.0) ** 2
-    dense = blocks / area_km2 >= density_per_km2
-    labels, n = ndimage.label(dense, structure=np.ones((3, 3), dtype=bool))
-    if n == 0:
-        return np.zeros(population.shape, dtype=bool)
-    cluster_pop = np.bincount(labels.ravel(), weights=blocks.ravel(), minlength=n + 1)
-    urban_cluster = cluster_pop >= min_population
-    urban_cluster[0] = False
-    return expand_blocks(urban_cluster[labels], f, population.shape)
-
-
-def calibrate_population(
-    population: np.ndarray,
-    region: np.ndarray,
-    registry: np.ndarray,
-    names: list[str],
-) -> pd.DataFrame:
-    """Scale people per cell, in place, so each region's total matches its registry total.
-
-    Returns one row per region: ``name``, ``gridded`` (raster total before), ``registry``,
-    ``factor`` (registry ÷ gridded; NaN when the raster has nobody there, which then stays
-    empty with a warning).
-    """
-    n = len(registry)
-    gridded = _region_sums(population.ravel(), region.ravel(), n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(gridded > 0, registry / gridded, np.nan)
-    for i in np.flatnonzero(~np.isfinite(factor) & (registry > 0)).tolist():
-        logger.warning(
-            "calibration: %s has %.0f registered people but none in the raster; left empty",
-            names[i],
-            registry[i],
-        )
-    _scale_by_region(population.ravel(), region.ravel(), np.where(np.isfinite(factor), factor, 1.0))
-    return pd.DataFrame({"name": names, "gridded": gridded, "registry": registry, "factor": factor})
-
-
-@njit(cache=True, parallel=True)
-def _region_sums(values: np.ndarray, region: np.ndarray, n: int) -> np.ndarray:
-    """Sum of ``values`` per region index (cells with region < 0 skipped): one pass, split
-    into contiguous chunks across threads, each with its own accumulator."""
-    chunks = 64
-    step = (values.size + chunks - 1) // chunks
-    partial = np.zeros((chunks, max(n, 1)), dtype=np.float64)
-    for c in prange(chunks):
-        acc = partial[c]
-        for i in range(c * step, min((c + 1) * step, values.size)):
-            r = region[i]
-            if r >= 0:
-                acc[r] += values[i]
-    return partial.sum(axis=0)[:n]
-
-
-@njit(cache=True, parallel=True)
-def _scale_by_region(values: np.ndarray, region: np.ndarray, scale: np.ndarray) -> None:
-    """``values *= scale[region]`` in place where region >= 0: one pass, no temporaries."""
-    for i in prange(values.size):
-        r = region[i]
-        if r >= 0:
-            values[i] = values[i] * scale[r]
-
-
 @dataclass(frozen=True)
 class DemandWeights:
     """Per-cell demand in each unit: people, households and unconnected households."""
@@ -265,22 +189,3 @@ def demand_weights(
     households = people / config.household_size
     rate = np.zeros_like(people) if access_rate is None else np.nan_to_num(access_rate, nan=0.0)
     return DemandWeights(people, households, households * (1.0 - rate))
-
-
-def registry_population(boundaries: gpd.GeoDataFrame, field: str, path: object) -> np.ndarray:
-    """The official population per region from a boundaries field, checked."""
-    if field not in boundaries.columns:
-        have = [c for c in boundaries.columns if c != "geometry"]
-        raise InputError(
-            f"{path}: demand.calibrate_to names field {field!r}, which the boundaries do not "
-            f"have; fields: {', '.join(map(str, have))}"
-        )
-    values = pd.to_numeric(boundaries[field], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{path}: feature {i + 1} has {field} = {boundaries[field].iat[i]!r}; "
-            "calibration needs a non-negative population for every region"
-        )
-    return values

@@ -20,7 +20,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from netplan.demand import WEIGHTS, demand_weights
+from netplan.config import Scenario
+from netplan.demand import WEIGHTS, DemandWeights, demand_weights
 from netplan.optimize.greedy import standalone_design, standalone_option_cost
 from netplan.pipeline import Analysis, Options, PlanResult
 from netplan.reasons import RUNNER_UP_RADIUS_KM, runner_up_text, site_reason
@@ -99,19 +100,35 @@ def population_figures(analysis: Analysis, covered_after: np.ndarray | None) -> 
     """
     layers, scenario = analysis.layers, analysis.scenario
     pop = layers.population.astype(np.float64)
-    region = layers.region
-    inside = region >= 0
+    inside = layers.region >= 0
     before = analysis.coverage_before.covered & inside
     after = None if covered_after is None else covered_after & inside
-    n = len(layers.regions)
     weights = demand_weights(scenario.demand, pop, layers.access_rate)
+    out = _population_totals(pop, inside, before, after)
+    demand = _demand_figures(scenario, weights, inside, before, after)
+    out["households_total"] = demand["households"]["total"]
+    out["unconnected_households_total"] = demand["unconnected_households"]["total"]
+    if after is not None:
+        out["households_newly_covered"] = demand["households"]["newly_covered"]
+        out["unconnected_households_newly_covered"] = demand["unconnected_households"][
+            "newly_covered"
+        ]
+    out["demand"] = demand
+    signal = _village_signal(analysis, covered_after)
+    out.update(_village_totals(analysis, signal, covered_after is not None))
+    sums = _RegionSums.of(analysis, pop, weights, before, after)
+    out["regions"] = _region_entries(analysis, sums, signal, covered_after is not None)
+    out["fairness"] = fairness_figures(
+        sums.population, sums.before, sums.after, list(layers.regions["name"])
+    )
+    out["fairness"]["rules"] = scenario.fairness.model_dump()
+    return out
 
-    def by_region(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(region[mask], weights=values[mask], minlength=n)
 
-    reg_pop = by_region(pop, inside)
-    reg_before = by_region(pop, before)
-    reg_after = by_region(pop, after) if after is not None else None
+def _population_totals(
+    pop: np.ndarray, inside: np.ndarray, before: np.ndarray, after: np.ndarray | None
+) -> dict[str, Any]:
+    """People in the regions, covered before (and after), and those as percentages."""
     out: dict[str, Any] = {
         "population_total": round(float(pop[inside].sum()), 1),
         "population_covered_before": round(float(pop[before].sum()), 1),
@@ -120,6 +137,18 @@ def population_figures(analysis: Analysis, covered_after: np.ndarray | None) -> 
     if after is not None:
         out["population_covered_after"] = round(float(pop[after].sum()), 1)
         out["coverage_after_pct"] = _pct(out["population_covered_after"], out["population_total"])
+    return out
+
+
+def _demand_figures(
+    scenario: Scenario,
+    weights: DemandWeights,
+    inside: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray | None,
+) -> dict[str, Any]:
+    """The objective's demand settings, and per demand unit its total, covered before (and
+    after, and newly covered)."""
     demand: dict[str, Any] = {
         "weight": scenario.demand.weight,
         "objective": scenario.objective.maximise,
@@ -137,46 +166,104 @@ def population_figures(analysis: Analysis, covered_after: np.ndarray | None) -> 
                 figures["covered_after"] - figures["covered_before"], 1
             )
         demand[unit] = figures
-    out["households_total"] = demand["households"]["total"]
-    out["unconnected_households_total"] = demand["unconnected_households"]["total"]
-    if after is not None:
-        out["households_newly_covered"] = demand["households"]["newly_covered"]
-        out["unconnected_households_newly_covered"] = demand["unconnected_households"][
-            "newly_covered"
-        ]
-    out["demand"] = demand
+    return demand
 
+
+@dataclass(frozen=True)
+class _VillageSignal:
+    """Which villages have signal before and after the plan (None without villages, or
+    without a plan for ``after`` and ``gaining``), and each village's region index."""
+
+    before: np.ndarray | None
+    after: np.ndarray | None
+    gaining: np.ndarray | None
+    region: np.ndarray  #: region index per village (empty without villages)
+
+
+def _village_signal(analysis: Analysis, covered_after: np.ndarray | None) -> _VillageSignal:
     villages = analysis.villages
-    village_before = village_after = None
-    if villages is not None:
-        village_before = villages.signal(analysis.coverage_before.covered)
-        out["villages_total"] = villages.count
-        out["villages_with_signal_before"] = int(village_before.sum())
-        if covered_after is not None:
-            village_after = villages.signal(covered_after)
-            out["villages_with_signal_after"] = int(village_after.sum())
-    gaining = None
-    if village_after is not None and village_before is not None:
-        gaining = village_after & ~village_before
-    if covered_after is not None:
-        out["villages_gaining_signal"] = None if gaining is None else int(gaining.sum())
+    if villages is None:
+        return _VillageSignal(None, None, None, np.empty(0, dtype=np.int64))
+    before = villages.signal(analysis.coverage_before.covered)
+    after = None if covered_after is None else villages.signal(covered_after)
+    gaining = None if after is None else after & ~before
+    return _VillageSignal(before, after, gaining, _village_regions(analysis))
 
-    households = by_region(weights.households, inside)
-    unconnected = by_region(weights.unconnected_households, inside)
-    urban = by_region(pop, inside & layers.urban)
-    village_region = (
-        _village_regions(analysis) if villages is not None else np.empty(0, dtype=np.int64)
-    )
+
+def _village_totals(
+    analysis: Analysis, signal: _VillageSignal, planned: bool
+) -> dict[str, int | None]:
+    """Villages in all, with signal before (and after), and gaining signal (None without
+    villages) when ``planned``."""
+    out: dict[str, int | None] = {}
+    if analysis.villages is not None and signal.before is not None:
+        out["villages_total"] = analysis.villages.count
+        out["villages_with_signal_before"] = int(signal.before.sum())
+        if signal.after is not None:
+            out["villages_with_signal_after"] = int(signal.after.sum())
+    if planned:
+        out["villages_gaining_signal"] = (
+            None if signal.gaining is None else int(signal.gaining.sum())
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class _RegionSums:
+    """Per region index: people, covered before (and after), households, unconnected
+    households and urban people."""
+
+    population: np.ndarray
+    before: np.ndarray
+    after: np.ndarray | None
+    households: np.ndarray
+    unconnected: np.ndarray
+    urban: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        analysis: Analysis,
+        pop: np.ndarray,
+        weights: DemandWeights,
+        before: np.ndarray,
+        after: np.ndarray | None,
+    ) -> _RegionSums:
+        layers = analysis.layers
+        region = layers.region
+        inside = region >= 0
+        n = len(layers.regions)
+
+        def by_region(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            return np.bincount(region[mask], weights=values[mask], minlength=n)
+
+        return cls(
+            population=by_region(pop, inside),
+            before=by_region(pop, before),
+            after=by_region(pop, after) if after is not None else None,
+            households=by_region(weights.households, inside),
+            unconnected=by_region(weights.unconnected_households, inside),
+            urban=by_region(pop, inside & layers.urban),
+        )
+
+
+def _region_entries(
+    analysis: Analysis, sums: _RegionSums, signal: _VillageSignal, planned: bool
+) -> list[dict[str, Any]]:
+    """One entry per region: people, coverage, households, urban share, internet access,
+    calibration and village signal."""
+    layers = analysis.layers
     regions = []
     for i, name in enumerate(layers.regions["name"]):
+        people = sums.population[i]
         entry: dict[str, Any] = {
             "name": str(name),
-            "population": round(float(reg_pop[i]), 1),
-            "coverage_before_pct": _pct(reg_before[i], reg_pop[i]),
-            "coverage_after_pct": _pct(reg_after[i], reg_pop[i]) if reg_after is not None else None,
-            "households": round(float(households[i]), 1),
-            "unconnected_households": round(float(unconnected[i]), 1),
-            "urban_population_pct": _pct(urban[i], reg_pop[i]),
+            "population": round(float(people), 1),
+            "coverage_before_pct": _pct(sums.before[i], people),
+            "coverage_after_pct": _pct(sums.after[i], people) if sums.after is not None else None,
+            "households": round(float(sums.households[i]), 1),
+            "unconnected_households": round(float(sums.unconnected[i]), 1),
+            "urban_population_pct": _pct(sums.urban[i], people),
         }
         if layers.access is not None:
             entry["internet_access_urban_pct"] = round(100 * float(layers.access.urban[i]), 2)
@@ -187,20 +274,29 @@ def population_figures(analysis: Analysis, covered_after: np.ndarray | None) -> 
         if layers.calibration is not None:
             factor = float(layers.calibration["factor"].iat[i])
             entry["calibration_factor"] = round(factor, 4) if math.isfinite(factor) else None
-        if villages is not None and village_before is not None:
-            mine = village_region == i
-            entry["villages"] = int(mine.sum())
-            entry["villages_with_signal_before"] = int((village_before & mine).sum())
-            if village_after is not None:
-                entry["villages_with_signal_after"] = int((village_after & mine).sum())
-        if covered_after is not None:
+        entry.update(_region_village_signal(signal, i))
+        if planned:
             entry["villages_gaining_signal"] = (
-                None if gaining is None else int((gaining & (village_region == i)).sum())
+                None
+                if signal.gaining is None
+                else int((signal.gaining & (signal.region == i)).sum())
             )
         regions.append(entry)
-    out["regions"] = regions
-    out["fairness"] = fairness_figures(reg_pop, reg_before, reg_after, list(layers.regions["name"]))
-    out["fairness"]["rules"] = scenario.fairness.model_dump()
+    return regions
+
+
+def _region_village_signal(signal: _VillageSignal, i: int) -> dict[str, int]:
+    """Region ``i``'s villages, and those with signal before (and after); none without
+    villages."""
+    if signal.before is None:
+        return {}
+    mine = signal.region == i
+    out = {
+        "villages": int(mine.sum()),
+        "villages_with_signal_before": int((signal.before & mine).sum()),
+    }
+    if signal.after is not None:
+        out["villages_with_signal_after"] = int((signal.after & mine).sum())
     return out
 
 

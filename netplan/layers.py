@@ -24,14 +24,18 @@ from rasterio.features import rasterize
 from netplan import memory
 from netplan.access import AccessRates, join_access
 from netplan.config import Scenario
-from netplan.demand import calibrate_population, registry_population, urban_class
 from netplan.errors import InputError
 from netplan.grid import Grid, make_grid
 from netplan.io import rasters, vectors
+from netplan.population import (
+    calibrate_population,
+    registry_population,
+    urban_class,
+    village_cells,
+)
 from netplan.signal_reports import is_dark
 from netplan.sites import empty_sites, group_cells_into_sites
 from netplan.tiles import MAX_REGION_SCALE_ERROR, Tile, scale_error
-from netplan.villages import village_cells
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -205,17 +209,109 @@ def load_layers(
     reaches ``tile.halo_m`` beyond them: sites, fiber and hubs there still count (people
     there belong to the next tile), and a layer with nothing near the tile is simply empty.
     """
+    national = read_boundaries(scenario)
+    regions, crs, grid = _analysis_grid(scenario, national, tile)
+    inputs: dict[str, Path] = {"region.boundaries": scenario.region.boundaries}
+    region = _region_raster(scenario, regions, grid)
+    population, check = _population_in_regions(scenario, grid, region, inputs, client)
+    calibration = _calibrate(scenario, population, region, regions, check)
+    urban = _urban(scenario, population, grid)
+    data = _grid_dataset(grid, crs, population, region, urban)
+    if tile is not None:
+        data["land"] = (("y", "x"), _inside_any(national.to_crs(crs), grid))
+    reader = _LayerReader(
+        scenario=scenario,
+        crs=crs,
+        grid=grid,
+        lonlat=tuple(national.to_crs("EPSG:4326").total_bounds),
+        inputs=inputs,
+        problems=problems,
+        on_tile=tile is not None,
+    )
+    _add_elevation(reader, data)
+    layers_cfg = scenario.layers
+    existing = reader.attempt(lambda: _existing_sites(scenario, crs, grid, inputs, reader.placed))
+    fiber_lines = reader.vector("fiber", layers_cfg.fiber)
+    fiber_nodes = reader.vector("fiber_nodes", layers_cfg.fiber_nodes)
+    pois = _pois(reader)
+    roads = reader.vector("roads", layers_cfg.roads)
+    water = reader.vector("water", layers_cfg.water)
+    villages = _villages(reader, data, population, region)
+    candidates = _candidates(reader)
+    decisions = _decisions_layer(reader)
+    access = _access(reader, regions, data, region, urban)
+    reports = _reports(reader)
+    check["in_regions"] = float(population.sum(dtype=np.float64))
+    return Layers(
+        grid=grid,
+        data=data,
+        regions=regions,
+        existing_sites=existing if existing is not None else empty_sites(crs),
+        fiber_lines=fiber_lines,
+        fiber_nodes=fiber_nodes,
+        pois=pois,
+        villages=villages,
+        candidates=candidates,
+        roads=roads,
+        water=water,
+        decisions=decisions,
+        inputs=inputs,
+        population_check=check,
+        access=access,
+        calibration=calibration,
+        reports=reports,
+    )
 
-    def attempt(step: Callable[[], T]) -> T | None:
+
+@dataclass(frozen=True)
+class _LayerReader:
+    """What reading the optional layers of one run shares: the grid they are placed on, the
+    record of input paths, and where a failing layer's problem goes (raised without
+    ``problems``, recorded and skipped with it)."""
+
+    scenario: Scenario
+    crs: CRS
+    grid: Grid
+    lonlat: tuple[
+        float, float, float, float
+    ]  #: the whole scenario's bounds in lon/lat (swapped-axes check)
+    inputs: dict[str, Path]
+    problems: list[str] | None
+    on_tile: bool  #: a tile of a national run: a layer with nothing near it is simply empty
+
+    def attempt(self, step: Callable[[], T]) -> T | None:
+        """``step()``, or None with its :class:`InputError` recorded when collecting
+        problems."""
         try:
             return step()
         except InputError as exc:
-            if problems is None:
+            if self.problems is None:
                 raise
-            problems.append(str(exc))
+            self.problems.append(str(exc))
             return None
 
-    national = read_boundaries(scenario)
+    def placed(self, gdf: gpd.GeoDataFrame, path: Path, key: str) -> gpd.GeoDataFrame:
+        """A layer checked (geometry kind, lon/lat order) and reprojected onto the grid, with
+        the features that lie on it."""
+        _require_geometry(gdf, path, key)
+        vectors.check_not_swapped(gdf, self.lonlat, path, key)
+        return _inside(gdf.to_crs(self.crs), self.grid, path, key, may_be_empty=self.on_tile)
+
+    def vector(self, key: str, path: Path | None) -> gpd.GeoDataFrame | None:
+        """The vector layer ``layers.<key>`` placed on the grid; None when not configured,
+        failing (with problems collected) or empty."""
+        if path is None:
+            return None
+        self.inputs[f"layers.{key}"] = path
+        found = self.attempt(lambda: self.placed(vectors.read_vector(path, key), path, key))
+        return None if found is None or found.empty else found
+
+
+def _analysis_grid(
+    scenario: Scenario, national: gpd.GeoDataFrame, tile: Tile | None
+) -> tuple[gpd.GeoDataFrame, CRS, Grid]:
+    """The analysed regions in the grid CRS, that CRS, and the grid over them (reaching the
+    tile's halo beyond them); a grid too large for the machine's memory is refused."""
     boundaries = national if tile is None else national.iloc[tile.regions].reset_index(drop=True)
     crs = grid_crs(scenario, boundaries) if tile is None else tile.crs
     regions = boundaries.to_crs(crs)
@@ -234,9 +330,12 @@ def load_layers(
         crs.to_string(),
     )
     _refuse_oversized_grid(grid, scenario)
-    layers_cfg = scenario.layers
-    inputs: dict[str, Path] = {"region.boundaries": scenario.region.boundaries}
+    return regions, crs, grid
 
+
+def _region_raster(scenario: Scenario, regions: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
+    """Region index per cell (-1 outside every region); a region covering no cell is
+    refused."""
     region = rasterize(
         ((geom, i) for i, geom in enumerate(regions.geometry)),
         out_shape=grid.shape,
@@ -244,44 +343,79 @@ def load_layers(
         fill=-1,
         dtype="int32",
     ).astype(np.int16)
-
     if not (region >= 0).any():
         raise InputError(
             f"{scenario.region.boundaries}: the region is empty (its polygons cover no "
             f"{grid.resolution:g} m cell); check the boundaries or region.resolution_m"
         )
-    population, check = rasters.read_population(layers_cfg.population, grid, client=client)
-    inputs["layers.population"] = layers_cfg.population
+    return region
+
+
+def _population_in_regions(
+    scenario: Scenario,
+    grid: Grid,
+    region: np.ndarray,
+    inputs: dict[str, Path],
+    client: Any,
+) -> tuple[np.ndarray, dict[str, float]]:
+    """People per cell on the grid, zero outside the regions, with the raster's totals check;
+    a raster with nobody inside the regions is refused."""
+    path = scenario.layers.population
+    population, check = rasters.read_population(path, grid, client=client)
+    inputs["layers.population"] = path
     population[region < 0] = 0.0
     if float(population.sum(dtype=np.float64)) <= 0:
         raise InputError(
-            f"{layers_cfg.population}: no people inside the region's boundaries; check that the "
+            f"{path}: no people inside the region's boundaries; check that the "
             "raster covers the region and holds people per cell"
         )
-    calibration = None
-    if "registry_population" in regions.columns:
-        check["before_calibration"] = float(population[region >= 0].sum(dtype=np.float64))
-        calibration = calibrate_population(
-            population,
-            region,
-            regions["registry_population"].to_numpy(dtype=np.float64),
-            regions["name"].tolist(),
-        )
-        logger.info(
-            "population calibrated to %s: factors %.2f to %.2f",
-            scenario.demand.calibrate_to,
-            float(np.nanmin(calibration["factor"])),
-            float(np.nanmax(calibration["factor"])),
-        )
+    return population, check
+
+
+def _calibrate(
+    scenario: Scenario,
+    population: np.ndarray,
+    region: np.ndarray,
+    regions: gpd.GeoDataFrame,
+    check: dict[str, float],
+) -> pd.DataFrame | None:
+    """Scale ``population`` in place to the regions' registry totals, when configured: the
+    per-region table (None without ``demand.calibrate_to``)."""
+    if "registry_population" not in regions.columns:
+        return None
+    check["before_calibration"] = float(population[region >= 0].sum(dtype=np.float64))
+    calibration = calibrate_population(
+        population,
+        region,
+        regions["registry_population"].to_numpy(dtype=np.float64),
+        regions["name"].tolist(),
+    )
+    logger.info(
+        "population calibrated to %s: factors %.2f to %.2f",
+        scenario.demand.calibrate_to,
+        float(np.nanmin(calibration["factor"])),
+        float(np.nanmax(calibration["factor"])),
+    )
+    return calibration
+
+
+def _urban(scenario: Scenario, population: np.ndarray, grid: Grid) -> np.ndarray:
+    """Urban (True) or rural class per cell, by the scenario's ``demand`` thresholds."""
     demand = scenario.demand
-    urban = urban_class(
+    return urban_class(
         population,
         grid.resolution,
         density_per_km2=demand.urban_density_per_km2,
         min_population=demand.urban_min_population,
     )
+
+
+def _grid_dataset(
+    grid: Grid, crs: CRS, population: np.ndarray, region: np.ndarray, urban: np.ndarray
+) -> xr.Dataset:
+    """The grid's rasters: population, region and the urban class inside the regions."""
     xs, ys = grid.coords()
-    data = xr.Dataset(
+    return xr.Dataset(
         {
             "population": (("y", "x"), population),
             "region": (("y", "x"), region),
@@ -290,114 +424,113 @@ def load_layers(
         coords={"x": xs, "y": ys},
         attrs={"crs": crs.to_wkt(), "resolution_m": grid.resolution},
     )
-    if tile is not None:
-        data["land"] = (("y", "x"), _inside_any(national.to_crs(crs), grid))
-    if layers_cfg.elevation is not None:
-        inputs["layers.elevation"] = layers_cfg.elevation
-        dem_path = layers_cfg.elevation
-        dem = attempt(lambda: rasters.read_elevation(dem_path, grid))
+
+
+def _add_elevation(reader: _LayerReader, data: xr.Dataset) -> None:
+    """The elevation raster into ``data`` when configured (a warning when the terrain model
+    has none to run on)."""
+    scenario = reader.scenario
+    dem_path = scenario.layers.elevation
+    if dem_path is not None:
+        reader.inputs["layers.elevation"] = dem_path
+        dem = reader.attempt(lambda: rasters.read_elevation(dem_path, reader.grid))
         if dem is not None:
             data["elevation"] = (("y", "x"), dem)
     elif scenario.coverage.model == "terrain":
         logger.warning("no elevation layer: terrain model runs on flat ground")
 
-    lonlat = tuple(national.to_crs("EPSG:4326").total_bounds)
 
-    def placed(gdf: gpd.GeoDataFrame, path: Path, key: str) -> gpd.GeoDataFrame:
-        _require_geometry(gdf, path, key)
-        vectors.check_not_swapped(gdf, lonlat, path, key)
-        return _inside(gdf.to_crs(crs), grid, path, key, may_be_empty=tile is not None)
-
-    def vector(key: str, path: Path | None) -> gpd.GeoDataFrame | None:
-        if path is None:
-            return None
-        inputs[f"layers.{key}"] = path
-        found = attempt(lambda: placed(vectors.read_vector(path, key), path, key))
-        return None if found is None or found.empty else found
-
-    existing = attempt(lambda: _existing_sites(scenario, crs, grid, inputs, placed))
-    if existing is None:
-        existing = empty_sites(crs)
-    fiber_lines = vector("fiber", layers_cfg.fiber)
-    fiber_nodes = vector("fiber_nodes", layers_cfg.fiber_nodes)
-    pois = vector("pois", layers_cfg.pois)
-    if pois is not None:
-        pois_path = layers_cfg.pois or Path()
-        found = pois
-        pois = attempt(
-            lambda: _unique_ids(
-                _with_ids(_require(found, ["type"], pois_path, "pois"), "id", "P"),
-                pois_path,
-                "pois",
-            )
+def _pois(reader: _LayerReader) -> gpd.GeoDataFrame | None:
+    """Points of interest with a ``type`` and unique ids, or None."""
+    pois = reader.vector("pois", reader.scenario.layers.pois)
+    if pois is None:
+        return None
+    path = reader.scenario.layers.pois or Path()
+    return reader.attempt(
+        lambda: _unique_ids(
+            _with_ids(_require(pois, ["type"], path, "pois"), "id", "P"),
+            path,
+            "pois",
         )
-    roads = vector("roads", layers_cfg.roads)
-    water = vector("water", layers_cfg.water)
-    villages = vector("villages", layers_cfg.villages)
-    if villages is not None:
-        villages = _village_columns(villages)
-        populated = np.flatnonzero((population > 0) & (region >= 0))
-        cx, cy = grid.cell_centres(populated)
-        data["village"] = (
-            ("y", "x"),
-            village_cells(
-                villages,
-                grid.shape,
-                grid.transform,
-                cx,
-                cy,
-                populated,
-                radius_m=demand.village_radius_m,
-            ),
-        )
-    candidates = vector("candidates", layers_cfg.candidates)
-    if candidates is not None:
-        given = candidates
-        candidates = attempt(
-            lambda: _check_candidates(given, scenario, layers_cfg.candidates or Path())
-        )
-    decisions = None
-    if layers_cfg.decisions is not None:
-        inputs["layers.decisions"] = layers_cfg.decisions
-        decisions = attempt(lambda: _decisions(layers_cfg.decisions or Path(), grid))
-    access = None
-    if layers_cfg.household_access is not None:
-        table_path = layers_cfg.household_access
-        inputs["layers.household_access"] = table_path
-        keys = regions["access_key"].tolist() if "access_key" in regions.columns else None
-        access = attempt(
-            lambda: join_access(
-                vectors.read_household_access(table_path), regions, table_path, keys=keys
-            )
-        )
-        if access is not None:
-            data["access_rate"] = (("y", "x"), access.rate(region, urban).astype(np.float32))
-    reports = None
-    if layers_cfg.signal_reports is not None:
-        reports_path = layers_cfg.signal_reports
-        inputs["layers.signal_reports"] = reports_path
-        reports = attempt(lambda: _signal_reports(scenario, reports_path, placed))
-
-    check["in_regions"] = float(population.sum(dtype=np.float64))
-    return Layers(
-        grid=grid,
-        data=data,
-        regions=regions,
-        existing_sites=existing,
-        fiber_lines=fiber_lines,
-        fiber_nodes=fiber_nodes,
-        pois=pois,
-        villages=villages,
-        candidates=candidates,
-        roads=roads,
-        water=water,
-        decisions=decisions,
-        inputs=inputs,
-        population_check=check,
-        access=access,
-        calibration=calibration,
-        reports=reports,
     )
+
+
+def _villages(
+    reader: _LayerReader, data: xr.Dataset, population: np.ndarray, region: np.ndarray
+) -> gpd.GeoDataFrame | None:
+    """Villages with ``id`` and ``name``, or None; with them, each populated cell's village
+    goes into ``data`` as ``village``."""
+    villages = reader.vector("villages", reader.scenario.layers.villages)
+    if villages is None:
+        return None
+    villages = _village_columns(villages)
+    grid = reader.grid
+    populated = np.flatnonzero((population > 0) & (region >= 0))
+    cx, cy = grid.cell_centres(populated)
+    data["village"] = (
+        ("y", "x"),
+        village_cells(
+            villages,
+            grid.shape,
+            grid.transform,
+            cx,
+            cy,
+            populated,
+            radius_m=reader.scenario.demand.village_radius_m,
+        ),
+    )
+    return villages
+
+
+def _candidates(reader: _LayerReader) -> gpd.GeoDataFrame | None:
+    """Given candidate sites, checked, or None."""
+    candidates = reader.vector("candidates", reader.scenario.layers.candidates)
+    if candidates is None:
+        return None
+    path = reader.scenario.layers.candidates or Path()
+    return reader.attempt(lambda: _check_candidates(candidates, reader.scenario, path))
+
+
+def _decisions_layer(reader: _LayerReader) -> pd.DataFrame | None:
+    """Reviewer decisions on the grid, or None."""
+    path = reader.scenario.layers.decisions
+    if path is None:
+        return None
+    reader.inputs["layers.decisions"] = path
+    return reader.attempt(lambda: _decisions(path, reader.grid))
+
+
+def _access(
+    reader: _LayerReader,
+    regions: gpd.GeoDataFrame,
+    data: xr.Dataset,
+    region: np.ndarray,
+    urban: np.ndarray,
+) -> AccessRates | None:
+    """Household internet access per region, or None; with it, each cell's rate goes into
+    ``data`` as ``access_rate``."""
+    table_path = reader.scenario.layers.household_access
+    if table_path is None:
+        return None
+    reader.inputs["layers.household_access"] = table_path
+    keys = regions["access_key"].tolist() if "access_key" in regions.columns else None
+    access = reader.attempt(
+        lambda: join_access(
+            vectors.read_household_access(table_path), regions, table_path, keys=keys
+        )
+    )
+    if access is not None:
+        data["access_rate"] = (("y", "x"), access.rate(region, urban).astype(np.float32))
+    return access
+
+
+def _reports(reader: _LayerReader) -> pd.DataFrame | None:
+    """Citizen signal reports reduced to grid points and a dark flag, or None."""
+    path = reader.scenario.layers.signal_reports
+    if path is None:
+        return None
+    reader.inputs["layers.signal_reports"] = path
+    return reader.attempt(lambda: _signal_reports(reader.scenario, path, reader.placed))
 
 
 def _inside_any(regions: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:

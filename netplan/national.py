@@ -40,7 +40,8 @@ from netplan.manifest import describe_inputs
 from netplan.national_outputs import write_national_folder
 from netplan.optimize.merge import merge_problems
 from netplan.optimize.problem import CoverageProblem, Design
-from netplan.optimize.solver import Solution, solve
+from netplan.optimize.solver import Solution
+from netplan.optimize.tiles import solve_tiles
 from netplan.parallel import dask_client
 from netplan.pipeline import (
     Timings,
@@ -52,6 +53,7 @@ from netplan.pipeline import (
     solver_settings,
     warn_shortfall,
 )
+from netplan.plan_folder import write_plan_folder
 from netplan.tiles import Tile, make_tiles
 
 logger = logging.getLogger(__name__)
@@ -104,7 +106,7 @@ def run_national(
             satellite_capacity_mbps=_satellite_capacity(scenario),
         )
         with progress.task("Solve"):
-            solution = solve(merged, solver_settings(scenario), client=cluster)
+            solution = solve_tiles(merged, offsets, solver_settings(scenario), client=cluster)
         logger.info(
             "national plan: %s, objective %.1f, bound %.1f, gap %.3f%%",
             solution.status,
@@ -325,8 +327,6 @@ def finish_tile(
 ) -> dict[str, Any]:
     """Coverage after the tile's part of the plan, and the tile's run folder under
     ``national_dir/tiles/``; returns the tile's summary."""
-    from netplan.runs import write_plan_folder
-
     state_path, problem_path, record_path = _paths(work, tile)
     analysis, options = _load(state_path)
     problem = _load(problem_path)

@@ -103,6 +103,19 @@ def write_scenario(folder: Path, *, config: Mapping[str, Any] | None = None) -> 
     ``config`` entries are merged into the scenario (nested dicts merged key by key).
     """
     folder.mkdir(parents=True, exist_ok=True)
+    _write_regions(folder / "regions.geojson")
+    write_population(folder / "population.tif")
+    _write_towers(folder / "towers.csv")
+    _write_fiber_nodes(folder / "fiber_nodes.geojson")
+    scenario = _tiny_scenario()
+    _merge(scenario, dict(config or {}))
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    return path
+
+
+def _write_regions(path: Path) -> None:
+    """Two regions, West and East, splitting the tiny box down the middle."""
     east, south = WEST + SIZE_DEG, NORTH - SIZE_DEG
     mid = WEST + SIZE_DEG / 2
     regions = {
@@ -120,9 +133,12 @@ def write_scenario(folder: Path, *, config: Mapping[str, Any] | None = None) -> 
             },
         ],
     }
-    (folder / "regions.geojson").write_text(json.dumps(regions))
-    write_population(folder / "population.tif")
-    with (folder / "towers.csv").open("w", newline="") as fh:
+    path.write_text(json.dumps(regions))
+
+
+def _write_towers(path: Path) -> None:
+    """An OpenCelliD export: three LTE sectors of one site near the first village."""
+    with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(OPENCELLID_COLUMNS)
         for sector in (1, 2, 3):
@@ -144,6 +160,10 @@ def write_scenario(folder: Path, *, config: Mapping[str, Any] | None = None) -> 
                     0,
                 ]
             )
+
+
+def _write_fiber_nodes(path: Path) -> None:
+    """One fiber point of presence in the north-west corner."""
     nodes = {
         "type": "FeatureCollection",
         "features": [
@@ -154,8 +174,12 @@ def write_scenario(folder: Path, *, config: Mapping[str, Any] | None = None) -> 
             }
         ],
     }
-    (folder / "fiber_nodes.geojson").write_text(json.dumps(nodes))
-    scenario: dict[str, Any] = {
+    path.write_text(json.dumps(nodes))
+
+
+def _tiny_scenario() -> dict[str, Any]:
+    """The tiny scenario's configuration, pointing at the files written beside it."""
+    return {
         "name": "tiny",
         "currency": "IDR",
         "region": {"boundaries": "regions.geojson", "resolution_m": 100},
@@ -177,10 +201,6 @@ def write_scenario(folder: Path, *, config: Mapping[str, Any] | None = None) -> 
         "solver": {"time_limit_s": 10, "relative_gap": 0.0},
         "output": {"dir": "out"},
     }
-    _merge(scenario, dict(config or {}))
-    path = folder / "scenario.yaml"
-    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
-    return path
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:

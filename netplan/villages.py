@@ -1,4 +1,5 @@
-"""Villages (desa) on the grid: which cells are whose people, and which villages have signal.
+"""Villages (desa) on the grid: which villages have signal (which cells are whose people is
+:func:`netplan.population.village_cells`).
 
 National programmes count villages with signal, so a plan reports them before and after, and
 can maximise them. A village has signal when at least ``demand.village_share`` of its people
@@ -12,8 +13,6 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
-from rasterio.features import rasterize
-from scipy.spatial import cKDTree
 
 if TYPE_CHECKING:
     from netplan.layers import Layers
@@ -94,37 +93,3 @@ def _people_per_village(
     if covered is not None:
         mine &= covered.ravel()
     return np.bincount(v[mine], weights=population.ravel()[mine].astype(np.float64), minlength=n)
-
-
-def village_cells(
-    villages: gpd.GeoDataFrame,
-    grid_shape: tuple[int, int],
-    transform: object,
-    cell_x: np.ndarray,
-    cell_y: np.ndarray,
-    cells: np.ndarray,
-    *,
-    radius_m: float,
-) -> np.ndarray:
-    """Village index per grid cell (-1 for none), grid-shaped int32.
-
-    Polygons (desa boundaries) claim the cells they cover. Points (desa centroids) claim
-    the populated ``cells`` (flat indices, centres ``cell_x``, ``cell_y``) whose nearest
-    village is within ``radius_m``: a Voronoi split of the settled land around them.
-    """
-    out = np.full(grid_shape, -1, dtype=np.int32)
-    kinds = set(villages.geometry.geom_type)
-    if kinds <= {"Polygon", "MultiPolygon"}:
-        return rasterize(
-            ((geom, i) for i, geom in enumerate(villages.geometry)),
-            out_shape=grid_shape,
-            transform=transform,
-            fill=-1,
-            dtype="int32",
-        )
-    pts = villages.geometry.representative_point()
-    tree = cKDTree(np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]))
-    dist, nearest = tree.query(np.column_stack([cell_x, cell_y]), distance_upper_bound=radius_m)
-    hit = np.isfinite(dist)
-    out.ravel()[cells[hit]] = nearest[hit].astype(np.int32)
-    return out

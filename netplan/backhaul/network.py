@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS
 from rasterio.features import rasterize
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
@@ -32,7 +33,7 @@ from netplan.backhaul.fiber_routes import (
     routes_between,
     routes_to_backbone,
 )
-from netplan.config import Scenario
+from netplan.config import FiberConfig, Scenario
 from netplan.layers import Layers
 from netplan.optimize.network import FIBER, MICROWAVE, Network
 from netplan.radio.los import line_of_sight
@@ -93,120 +94,17 @@ def backhaul_options(scenario: Scenario, layers: Layers, sites: pd.DataFrame) ->
     available for a microwave dish).
     """
     cfg = scenario.backhaul
-    horizon = scenario.planning.horizon_years
     points = list(zip(sites["x"].astype(float), sites["y"].astype(float), strict=True))
     is_tower = (sites["kind"] == "tower").to_numpy()
-    rows: list[dict[str, object]] = []
-
-    def add(
-        kind: int,
-        tail: int,
-        tail_name: str,
-        head: int,
-        length: float,
-        terrain: str,
-        capex: float,
-        opex: float,
-        capacity: float,
-        geometry: LineString,
-    ) -> None:
-        rows.append(
-            {
-                "tail": tail,
-                "head": head,
-                "kind": kind,
-                "type": LINK_TYPES[kind],
-                "from": tail_name,
-                "to": str(sites["id"].iat[head]),
-                "length_km": round(length, 3),
-                "terrain": terrain,
-                "capacity_mbps": capacity,
-                "capex": capex,
-                "opex_per_year": opex,
-                "total_cost": capex + horizon * opex,
-                "geometry": geometry,
-            }
-        )
-
+    table = _LinkTable(sites, scenario.planning.horizon_years)
     fiber_sources, microwave_hubs = _hubs(layers, scenario)
     if cfg.fiber is not None and fiber_sources and points:
-        surface = cost_surface(
-            layers.grid,
-            layers.elevation,
-            cfg.fiber,
-            horizon_years=horizon,
-            water=_water_or_sea(layers),
-            roads=_mask(layers.roads, layers, all_touched=True),
-        )
-        per_km = cfg.fiber.opex_per_km_year
-        fiber = cfg.fiber
-
-        def add_route(tail: int, name: str, head: int, route: Route, geom: LineString) -> None:
-            """A fiber link: its route's cost split into capex and opex per year."""
-            opex = per_km * route.length_km
-            add(
-                FIBER,
-                tail,
-                name,
-                head,
-                route.length_km,
-                route.terrain,
-                route.cost - horizon * opex,
-                opex,
-                fiber.capacity_mbps,
-                geom,
-            )
-
-        for head, found in enumerate(
-            routes_to_backbone(surface, fiber_sources, points, max_km=cfg.fiber.max_km)
-        ):
-            if found is not None:
-                add_route(-1, found[0], head, found[1], found[1].geometry)
-        pairs = routes_between(
-            surface, points, max_km=cfg.fiber.max_km, neighbours=cfg.fiber.neighbours
-        )
-        for (i, j), route in sorted(pairs.items()):
-            for tail, head, geom in ((i, j, route.geometry), (j, i, route.geometry.reverse())):
-                if is_tower[tail]:
-                    add_route(tail, str(sites["id"].iat[tail]), head, route, geom)
+        _fiber(cfg.fiber, scenario, layers, sites, points, is_tower, fiber_sources, table.add)
     if cfg.microwave is not None and points:
-        _microwave(scenario, layers, sites, points, is_tower, microwave_hubs, add)
-    links = gpd.GeoDataFrame(
-        pd.DataFrame(
-            rows,
-            columns=[
-                "tail",
-                "head",
-                "kind",
-                "type",
-                "from",
-                "to",
-                "length_km",
-                "terrain",
-                "capacity_mbps",
-                "capex",
-                "opex_per_year",
-                "total_cost",
-                "geometry",
-            ],
-        ),
-        geometry="geometry",
-        crs=layers.grid.crs,
-    )
+        _microwave(scenario, layers, sites, points, is_tower, microwave_hubs, table.add)
+    links = table.frame(layers.grid.crs)
+    network = _network(scenario, links, len(sites))
     sat = cfg.satellite
-    sat_cost = np.full(
-        len(sites), np.inf if sat is None else sat.capex + horizon * sat.opex_per_year
-    )
-    network = Network(
-        tail=links["tail"].to_numpy(dtype=np.int64),
-        head=links["head"].to_numpy(dtype=np.int64),
-        kind=links["kind"].to_numpy(dtype=np.int8),
-        cost=links["total_cost"].to_numpy(dtype=float),
-        capacity_mbps=links["capacity_mbps"].to_numpy(dtype=float),
-        satellite_cost=sat_cost,
-        satellite_capacity_mbps=None if sat is None else sat.capacity_mbps_total,
-        max_hops=cfg.max_hops,
-    )
     logger.info(
         "backhaul options: %d fiber routes, %d microwave hops, satellite %s",
         int((network.kind == FIBER).sum()),
@@ -221,6 +119,140 @@ def backhaul_options(scenario: Scenario, layers: Layers, sites: pd.DataFrame) ->
     )
 
 
+_LINK_COLUMNS = [
+    "tail",
+    "head",
+    "kind",
+    "type",
+    "from",
+    "to",
+    "length_km",
+    "terrain",
+    "capacity_mbps",
+    "capex",
+    "opex_per_year",
+    "total_cost",
+    "geometry",
+]
+
+
+class _LinkTable:
+    """Candidate links collected one row at a time, each costed over the planning horizon."""
+
+    def __init__(self, sites: pd.DataFrame, horizon_years: float) -> None:
+        self.sites = sites
+        self.horizon_years = horizon_years
+        self.rows: list[dict[str, object]] = []
+
+    def add(
+        self,
+        kind: int,
+        tail: int,
+        tail_name: str,
+        head: int,
+        length: float,
+        terrain: str,
+        capex: float,
+        opex: float,
+        capacity: float,
+        geometry: LineString,
+    ) -> None:
+        """One link from ``tail`` (-1: a hub named ``tail_name``) into site ``head``."""
+        self.rows.append(
+            {
+                "tail": tail,
+                "head": head,
+                "kind": kind,
+                "type": LINK_TYPES[kind],
+                "from": tail_name,
+                "to": str(self.sites["id"].iat[head]),
+                "length_km": round(length, 3),
+                "terrain": terrain,
+                "capacity_mbps": capacity,
+                "capex": capex,
+                "opex_per_year": opex,
+                "total_cost": capex + self.horizon_years * opex,
+                "geometry": geometry,
+            }
+        )
+
+    def frame(self, crs: CRS) -> gpd.GeoDataFrame:
+        """Every link added so far, in the grid CRS ``crs``."""
+        return gpd.GeoDataFrame(
+            pd.DataFrame(self.rows, columns=_LINK_COLUMNS), geometry="geometry", crs=crs
+        )
+
+
+def _fiber(
+    fiber: FiberConfig,
+    scenario: Scenario,
+    layers: Layers,
+    sites: pd.DataFrame,
+    points: list[tuple[float, float]],
+    is_tower: np.ndarray,
+    fiber_sources: list[tuple[str, tuple[float, float]]],
+    add: AddLink,
+) -> None:
+    """Fiber routes: each site's least-cost route to the backbone, and routes between
+    neighbouring sites (leaving a new tower only: a hotspot feeds nothing)."""
+    horizon = scenario.planning.horizon_years
+    surface = cost_surface(
+        layers.grid,
+        layers.elevation,
+        fiber,
+        horizon_years=horizon,
+        water=_water_or_sea(layers),
+        roads=_mask(layers.roads, layers, all_touched=True),
+    )
+
+    def add_route(tail: int, name: str, head: int, route: Route, geom: LineString) -> None:
+        """A fiber link: its route's cost split into capex and opex per year."""
+        opex = fiber.opex_per_km_year * route.length_km
+        add(
+            FIBER,
+            tail,
+            name,
+            head,
+            route.length_km,
+            route.terrain,
+            route.cost - horizon * opex,
+            opex,
+            fiber.capacity_mbps,
+            geom,
+        )
+
+    for head, found in enumerate(
+        routes_to_backbone(surface, fiber_sources, points, max_km=fiber.max_km)
+    ):
+        if found is not None:
+            add_route(-1, found[0], head, found[1], found[1].geometry)
+    pairs = routes_between(surface, points, max_km=fiber.max_km, neighbours=fiber.neighbours)
+    for (i, j), route in sorted(pairs.items()):
+        for tail, head, geom in ((i, j, route.geometry), (j, i, route.geometry.reverse())):
+            if is_tower[tail]:
+                add_route(tail, str(sites["id"].iat[tail]), head, route, geom)
+
+
+def _network(scenario: Scenario, links: gpd.GeoDataFrame, n_sites: int) -> Network:
+    """The optimiser's network: the candidate links' arcs and each site's satellite feed."""
+    cfg = scenario.backhaul
+    sat = cfg.satellite
+    sat_cost = np.full(
+        n_sites,
+        np.inf if sat is None else sat.capex + scenario.planning.horizon_years * sat.opex_per_year,
+    )
+    return Network(
+        tail=links["tail"].to_numpy(dtype=np.int64),
+        head=links["head"].to_numpy(dtype=np.int64),
+        kind=links["kind"].to_numpy(dtype=np.int8),
+        cost=links["total_cost"].to_numpy(dtype=float),
+        capacity_mbps=links["capacity_mbps"].to_numpy(dtype=float),
+        satellite_cost=sat_cost,
+        satellite_capacity_mbps=None if sat is None else sat.capacity_mbps_total,
+        max_hops=cfg.max_hops,
+    )
+
+
 def _microwave(
     scenario: Scenario,
     layers: Layers,
@@ -228,7 +260,7 @@ def _microwave(
     points: list[tuple[float, float]],
     is_tower: np.ndarray,
     hubs: list[tuple[str, tuple[float, float], float]],
-    add: object,
+    add: AddLink,
 ) -> None:
     """Microwave hops with Fresnel clearance, the nearest clear ones per site."""
     mw = scenario.backhaul.microwave
@@ -272,7 +304,7 @@ def _microwave(
                     name,
                     head,
                     los.distance_km,
-                    "line of sight",  # type: ignore[operator]
+                    "line of sight",
                     mw.capex_per_link,
                     opex,
                     mw.capacity_mbps,

@@ -23,7 +23,8 @@ from netplan.config import default_config_path, load_scenario
 from netplan.evaluate import backhaul_comparison
 from netplan.i18n import Texts, texts
 from netplan.io.run_folder import claim_output_dir
-from netplan.runs import decision_cost, run_plan
+from netplan.plan_folder import decision_cost
+from netplan.runs import run_plan
 
 
 @click.command()

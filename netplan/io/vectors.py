@@ -475,60 +475,16 @@ def read_signal_reports(path: Path) -> pd.DataFrame:
             "no_signal": np.ones(n, dtype=bool),
         }
     )
-
     if time_col is not None:
-        text, present = _given(df[time_col])
-        parsed = pd.to_datetime(
-            text.where(present), errors="coerce", utc=True, format="ISO8601"
-        ).astype("datetime64[ns, UTC]")
-        bad = present & parsed.isna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"{path}: line {i + 2}, column {time_col!r} = {text.iat[i]!r} is not a date/time; "
-                "write it as ISO 8601, e.g. 2024-03-01 or 2024-03-01T14:30:00+07:00"
-            )
-        out["time"] = parsed.to_numpy()
+        out["time"] = _report_times(df[time_col], time_col, path).to_numpy()
     measured = np.zeros(n, dtype=bool)
     if dbm_col is not None:
-        text, present = _given(df[dbm_col])
-        values = pd.to_numeric(text.where(present), errors="coerce").to_numpy(dtype=float)
-        bad = present & (np.isnan(values) | (values > 0) | (values < -200))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"{path}: line {i + 2}, column {dbm_col!r} = {text.iat[i]!r}: signal must be a "
-                "number in dBm from -200 to 0 (e.g. -105); leave it empty when not measured"
-            )
+        values = _report_dbm(df[dbm_col], dbm_col, path)
         out["signal_dbm"] = values
         measured = ~np.isnan(values)
         out["no_signal"] = False
     if status_col is not None:
-        text, present = _given(df[status_col])
-        norm = (
-            text.str.lower()
-            .str.replace(r"\.0$", "", regex=True)
-            .str.replace(r"\s+", " ", regex=True)
-        )
-        dark = norm.isin(_STATUS_DARK).to_numpy(dtype=bool)
-        ok = norm.isin(_STATUS_SIGNAL).to_numpy(dtype=bool)
-        bad = present & ~dark & ~ok
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"{path}: line {i + 2}, column {status_col!r} = {text.iat[i]!r} is not a known "
-                f"status; use one of {', '.join(_STATUS_DARK)} (no signal) or "
-                f"{', '.join(_STATUS_SIGNAL)} (signal)"
-            )
-        empty = ~present & ~measured
-        if empty.any():
-            i = int(np.flatnonzero(empty)[0])
-            raise InputError(
-                f"{path}: line {i + 2}: {status_col!r} is empty"
-                + (f" and so is {dbm_col!r}" if dbm_col is not None else "")
-                + "; say whether there was signal or remove the row"
-            )
-        out["no_signal"] = dark
+        out["no_signal"] = _report_status(df[status_col], status_col, dbm_col, measured, path)
     elif dbm_col is not None and not measured.all():
         i = int(np.flatnonzero(~measured)[0])
         raise InputError(
@@ -536,7 +492,74 @@ def read_signal_reports(path: Path) -> pd.DataFrame:
             "fill in the measurement or remove the row"
         )
     kept = [c for c in (lon, lat, time_col, dbm_col, status_col) if c is not None]
-    dropped = [str(c) for c in df.columns if c not in kept]
+    _log_dropped_columns(what, [str(c) for c in df.columns if c not in kept])
+    return out
+
+
+def _report_times(column: pd.Series, name: str, path: Path) -> pd.Series:
+    """The reports' times in UTC (NaT where not given); a time that is not ISO 8601 is
+    refused."""
+    text, present = _given(column)
+    parsed = pd.to_datetime(
+        text.where(present), errors="coerce", utc=True, format="ISO8601"
+    ).astype("datetime64[ns, UTC]")
+    bad = present & parsed.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{path}: line {i + 2}, column {name!r} = {text.iat[i]!r} is not a date/time; "
+            "write it as ISO 8601, e.g. 2024-03-01 or 2024-03-01T14:30:00+07:00"
+        )
+    return parsed
+
+
+def _report_dbm(column: pd.Series, name: str, path: Path) -> np.ndarray:
+    """The reports' measured signal in dBm (NaN where not measured); a value that is not a
+    number from -200 to 0 is refused."""
+    text, present = _given(column)
+    values = pd.to_numeric(text.where(present), errors="coerce").to_numpy(dtype=float)
+    bad = present & (np.isnan(values) | (values > 0) | (values < -200))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{path}: line {i + 2}, column {name!r} = {text.iat[i]!r}: signal must be a "
+            "number in dBm from -200 to 0 (e.g. -105); leave it empty when not measured"
+        )
+    return values
+
+
+def _report_status(
+    column: pd.Series, name: str, dbm_col: str | None, measured: np.ndarray, path: Path
+) -> np.ndarray:
+    """Which reports say "no signal" by their status; an unknown status, or a row with
+    neither status nor measurement, is refused."""
+    text, present = _given(column)
+    norm = (
+        text.str.lower().str.replace(r"\.0$", "", regex=True).str.replace(r"\s+", " ", regex=True)
+    )
+    dark = norm.isin(_STATUS_DARK).to_numpy(dtype=bool)
+    ok = norm.isin(_STATUS_SIGNAL).to_numpy(dtype=bool)
+    bad = present & ~dark & ~ok
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{path}: line {i + 2}, column {name!r} = {text.iat[i]!r} is not a known "
+            f"status; use one of {', '.join(_STATUS_DARK)} (no signal) or "
+            f"{', '.join(_STATUS_SIGNAL)} (signal)"
+        )
+    empty = ~present & ~measured
+    if empty.any():
+        i = int(np.flatnonzero(empty)[0])
+        raise InputError(
+            f"{path}: line {i + 2}: {name!r} is empty"
+            + (f" and so is {dbm_col!r}" if dbm_col is not None else "")
+            + "; say whether there was signal or remove the row"
+        )
+    return dark
+
+
+def _log_dropped_columns(what: str, dropped: list[str]) -> None:
+    """Log the names (only) of the columns a reader dropped."""
     if dropped:
         logger.info(
             "%s: kept coordinates, time and signal; dropped %d other column%s (%s)",
@@ -545,4 +568,3 @@ def read_signal_reports(path: Path) -> pd.DataFrame:
             "" if len(dropped) == 1 else "s",
             ", ".join(dropped),
         )
-    return out
