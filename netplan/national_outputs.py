@@ -22,6 +22,7 @@ import pandas as pd
 import pyogrio
 
 from netplan.config import Scenario
+from netplan.i18n import Texts, texts
 from netplan.io.outputs import WGS84, write_csv, write_gpkg, write_json, write_kml, write_parquet
 from netplan.manifest import build_manifest
 from netplan.optimize.solver import Solution
@@ -89,7 +90,9 @@ def write_national_folder(
     manifest["solution"] = _solution_record(solution)
     write_json(folder / "manifest.json", manifest)
     overview = _tile_shapes(boundaries, tiles, summary)
-    (folder / "map.html").write_text(overview_html(overview, summary), encoding="utf-8")
+    (folder / "map.html").write_text(
+        overview_html(overview, summary, scenario.output.lang), encoding="utf-8"
+    )
     return summary
 
 
@@ -249,7 +252,7 @@ def _colour(pct: float | None) -> str:
     return f"#{red:02x}{green:02x}{round(39 * (1 - t) + 65 * t):02x}"
 
 
-def _svg_paths(shapes: gpd.GeoDataFrame, width: int = 1000) -> tuple[str, int]:
+def _svg_paths(shapes: gpd.GeoDataFrame, t: Texts, width: int = 1000) -> tuple[str, int]:
     """The tiles as SVG links (equirectangular, north up), and the drawing's height."""
     west, south, east, north = shapes.total_bounds
     scale = width / max(east - west, 1e-9)
@@ -267,54 +270,74 @@ def _svg_paths(shapes: gpd.GeoDataFrame, width: int = 1000) -> tuple[str, int]:
             for p in geoms
             if not p.is_empty
         )
-        title = html.escape(f"{row.name}: {row.coverage_after_pct}% covered after the plan")
+        title = t.format(
+            "{tile}: {share} covered after the plan",
+            tile=row.name,
+            share=t.percent(row.coverage_after_pct, 2),
+        )
         out.append(
             f'<a href="{html.escape(row.folder)}/map.html"><path d="{d}" '
             f'fill="{_colour(row.coverage_after_pct)}" stroke="#333" stroke-width="0.5" '
-            f'fill-rule="evenodd"><title>{title}</title></path></a>'
+            f'fill-rule="evenodd"><title>{html.escape(title)}</title></path></a>'
         )
     return "\n".join(out), height
 
 
-def overview_html(shapes: gpd.GeoDataFrame, summary: dict[str, Any]) -> str:
+def overview_html(shapes: gpd.GeoDataFrame, summary: dict[str, Any], lang: str) -> str:
     """A self-contained page: the tiles coloured by coverage after the plan (each a link to
-    its own map) and a table of their figures. No script, no download: it opens offline."""
-    paths, height = _svg_paths(shapes)
+    its own map) and a table of their figures, in ``lang``. No script and nothing to
+    download: it opens offline and prints."""
+    t = texts(lang)
     esc = html.escape
+    paths, height = _svg_paths(shapes, t)
+    currency = str(summary["currency"])
+    head = "".join(
+        f"<th>{esc(t.gettext(label))}</th>"
+        for label in (
+            "Tile",
+            "People",
+            "Coverage before",
+            "Coverage after",
+            "New towers",
+            "Hotspots",
+            "Cost",
+        )
+    )
     rows = "\n".join(
         "<tr>"
-        f'<td><a href="{esc(t["folder"])}/map.html">{esc(str(t["name"]))}</a></td>'
-        f"<td>{_num(t['population_total'])}</td><td>{_num(t['coverage_before_pct'], 2)}</td>"
-        f"<td>{_num(t['coverage_after_pct'], 2)}</td><td>{_num(t['new_towers'])}</td>"
-        f"<td>{_num(t['new_wifi'])}</td><td>{_num(t['total_cost'])}</td></tr>"
-        for t in summary["tiles"]
+        f'<td><a href="{esc(row["folder"])}/map.html">{esc(str(row["name"]))}</a></td>'
+        f"<td>{esc(t.people(row['population_total']))}</td>"
+        f"<td>{esc(t.percent(row['coverage_before_pct'], 2))}</td>"
+        f"<td>{esc(t.percent(row['coverage_after_pct'], 2))}</td>"
+        f"<td>{esc(t.number(row['new_towers']))}</td><td>{esc(t.number(row['new_wifi']))}</td>"
+        f"<td>{esc(t.money(row['total_cost'], currency))}</td></tr>"
+        for row in summary["tiles"]
     )
     solver = summary["solver"]
-    title = esc(f"{summary['scenario']}: national plan")
+    title = t.format("{scenario}: national plan", scenario=summary["scenario"])
+    lead = t.format(
+        "{people} newly covered for {cost}; coverage {before} -> {after}. Solver: {status}, "
+        "certified gap {gap}. Click a tile for its own map.",
+        people=t.people(summary.get("population_newly_covered")),
+        cost=t.money(summary.get("total_cost"), currency),
+        before=t.percent(summary.get("coverage_before_pct"), 2),
+        after=t.percent(summary.get("coverage_after_pct"), 2),
+        status=t.gettext(str(solver["status"])),
+        gap=t.percent(100 * solver["gap"], 2),
+    )
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{esc(lang)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
+<title>{esc(title)}</title>
 <style>body{{font-family:sans-serif;margin:1em}}svg{{width:100%;height:auto}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}
 td:first-child{{text-align:left}}a path:hover{{stroke-width:2}}</style></head>
-<body><h1>{title}</h1>
-<p>{_num(summary.get("population_newly_covered"))} people newly covered for
-{esc(summary["currency"])} {_num(summary.get("total_cost"))}; coverage
-{_num(summary.get("coverage_before_pct"), 2)}% → {_num(summary.get("coverage_after_pct"), 2)}%.
-Solver: {esc(str(solver["status"]))}, certified gap {100 * solver["gap"]:.2f}%
-(bound {_num(solver["bound"])}). Click a tile for its own map.</p>
-<svg viewBox="0 0 1000 {height}" role="img"><title>Tiles by coverage after the plan</title>
+<body><h1>{esc(title)}</h1>
+<p>{esc(lead)}</p>
+<svg viewBox="0 0 1000 {height}" role="img"><title>{esc(t.gettext("Tiles"))}</title>
 {paths}
 </svg>
-<table><tr><th>tile</th><th>people</th><th>coverage before %</th><th>after %</th>
-<th>new towers</th><th>hotspots</th><th>cost</th></tr>
+<table><tr>{head}</tr>
 {rows}
 </table></body></html>
 """
-
-
-def _num(value: Any, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "n/a"
-    return f"{float(value):,.{digits}f}"

@@ -224,7 +224,7 @@ def read_elevation(path: Path, grid: Grid) -> np.ndarray:
         window = _padded(_window_over_grid(src, grid, path, "elevation"), src, pixels=2)
         with _pixels_of(path, "elevation"):
             dem = src.read(1, window=window, masked=True).astype(np.float32).filled(np.nan)
-        to_pixel = ~src.window_transform(window)
+        to_pixel = ~src.transform  # whole-raster pixels: the same numbers for any window
         to_src = Transformer.from_crs(grid.crs, src.crs, always_xy=True)
         height, width = src.height, src.width
     out = np.empty(grid.shape, dtype=np.float32)
@@ -235,10 +235,14 @@ def read_elevation(path: Path, grid: Grid) -> np.ndarray:
         sx, sy = to_src.transform(gx.ravel(), gy.ravel())
         col, row = to_pixel * (np.asarray(sx), np.asarray(sy))
         row, col = np.asarray(row), np.asarray(col)
-        values = map_coordinates(dem, [row - 0.5, col - 0.5], order=1, mode="nearest")
+        values = map_coordinates(
+            dem,
+            [row - (window.row_off + 0.5), col - (window.col_off + 0.5)],
+            order=1,
+            mode="nearest",
+        )
         # the DEM's edge pixels reach to its edge; beyond it there is no ground
-        off_dem = (row + window.row_off < 0) | (row + window.row_off > height)
-        off_dem |= (col + window.col_off < 0) | (col + window.col_off > width)
+        off_dem = (row < 0) | (row > height) | (col < 0) | (col > width)
         values[off_dem] = np.nan
         out[start : start + rows.size] = values.reshape(rows.size, xs.size)
     return out

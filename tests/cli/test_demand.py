@@ -285,11 +285,18 @@ PERSONAL = {
 
 
 def _reports(folder: Path) -> list[tuple[float, float]]:
-    """Eight reports around the unserved village (30, 45), three scattered elsewhere."""
-    rng = np.random.default_rng(3)
+    """Eight reports in the 1 km report block (blocks sit on whole kilometres of the grid's
+    UTM zone) of the unserved village (30, 45), three scattered elsewhere."""
+    from pyproj import Transformer
+
+    rng = np.random.default_rng(4)
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32754", always_xy=True)
+    x, y = to_utm.transform(*pixel_lonlat(30, 45))
+    cx, cy = (np.floor(x / 1000) + 0.5) * 1000, (np.floor(y / 1000) + 0.5) * 1000
     points = []
     for _ in range(8):
-        lon, lat = pixel_lonlat(30 + rng.uniform(-2, 2), 45 + rng.uniform(-2, 2))
+        dx, dy = rng.uniform(-250, 250, 2)
+        lon, lat = to_utm.transform(cx + dx, cy + dy, direction="INVERSE")
         points.append((round(lon, 6), round(lat, 6)))
     for row, col in ((5, 55), (55, 55), (40, 5)):
         lon, lat = pixel_lonlat(row + 0.37, col + 0.61)

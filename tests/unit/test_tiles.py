@@ -1,0 +1,157 @@
+"""Tiles of a national scenario: their projection keeps distances true, the grouping and
+halo follow the config, and cutting the grid never changes the ground or the routes."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from pyproj import CRS, Geod
+from rasterio.transform import from_origin
+
+from netplan.backhaul.fiber_routes import CostSurface, _graph, routes_between
+from netplan.config import load_scenario
+from netplan.errors import InputError
+from netplan.grid import Grid, make_grid
+from netplan.io.rasters import read_elevation
+from netplan.layers import grid_crs, read_boundaries
+from netplan.testing import write_scenario
+from netplan.tiles import halo_m, make_tiles, scale_error, tile_crs
+
+
+def _boxes(*boxes: tuple[float, float, float, float], **fields: list[str]) -> gpd.GeoDataFrame:
+    names = fields.pop("name", [f"R{i}" for i in range(len(boxes))])
+    return gpd.GeoDataFrame(
+        {"name": names, **fields}, geometry=[shapely.box(*b) for b in boxes], crs="EPSG:4326"
+    )
+
+
+def test_a_tile_wider_than_its_zone_gets_a_centred_projection_within_0_1_percent() -> None:
+    wide = _boxes((134.0, -9.0, 141.0, -1.0))  # old Papua province: 7° of longitude
+    crs, error = tile_crs(wide)
+    assert error <= 0.001
+    utm = CRS.from_user_input(wide.estimate_utm_crs())
+    assert scale_error(utm, wide) > 0.001  # its own UTM zone would not do
+    # the error is real: 10 km east-west measured in the tile's projection vs the ellipsoid
+    pts = gpd.GeoSeries(gpd.points_from_xy([134.2, 134.2], [-5.0, -5.0]), crs="EPSG:4326")
+    x, y = pts.to_crs(crs).x.to_numpy(), pts.to_crs(crs).y.to_numpy()
+    east = gpd.GeoSeries(gpd.points_from_xy([x[0] + 10_000], [y[0]]), crs=crs).to_crs("EPSG:4326")
+    _, _, ground = Geod(ellps="WGS84").inv(134.2, -5.0, east.x.iat[0], east.y.iat[0])
+    assert abs(ground / 10_000 - 1) <= 0.001
+
+
+def test_a_narrow_tile_keeps_its_utm_zone() -> None:
+    crs, error = tile_crs(_boxes((138.5, -4.6, 139.4, -3.6)))
+    assert crs.to_epsg() == 32754 and error <= 0.001
+
+
+def test_crs_auto_warns_over_a_country_wide_region(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    scenario = load_scenario(write_scenario(tmp_path))
+    with caplog.at_level(logging.WARNING):
+        grid_crs(scenario, _boxes((95.0, -11.0, 141.0, 6.0)))
+    assert "region.tiles" in caplog.text and "distorts distances" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        grid_crs(scenario, _boxes((138.5, -4.6, 139.4, -3.6)))
+    assert "distorts" not in caplog.text
+
+
+def test_tiles_by_field_and_by_islands(tmp_path: Path) -> None:
+    config = write_scenario(tmp_path, config={"region": {"tiles": {"by": "islands"}}})
+    scenario = load_scenario(config)
+    # two touching regions form one island, a third far away another
+    islands = _boxes(
+        (130.0, -3.0, 130.5, -2.5),
+        (130.5, -3.0, 131.0, -2.5),
+        (135.0, -3.0, 135.5, -2.5),
+        name=["A", "B", "C"],
+    )
+    tiles = make_tiles(scenario, islands)
+    assert [t.regions.tolist() for t in tiles] == [[0, 1], [2]]
+    assert [t.name for t in tiles] == ["A and 1 more", "C island"]
+    assert tiles[0].halo_m == halo_m(scenario) == 40_000  # the microwave hop
+    by_field = load_scenario(config, overrides={"region.tiles.by": "prov"})
+    tiles = make_tiles(by_field, islands.assign(tile=["91", "92", "91"]))
+    assert [(t.name, t.regions.tolist()) for t in tiles] == [("91", [0, 2]), ("92", [1])]
+
+
+def test_a_missing_tile_field_is_refused_by_name(tmp_path: Path) -> None:
+    config = write_scenario(tmp_path, config={"region": {"tiles": {"by": "kode_prov"}}})
+    with pytest.raises(InputError, match="kode_prov"):
+        read_boundaries(load_scenario(config))
+
+
+def test_tiles_whose_folders_would_clash_are_refused(tmp_path: Path) -> None:
+    scenario = load_scenario(write_scenario(tmp_path, config={"region": {"tiles": {"by": "prov"}}}))
+    regions = _boxes((130.0, -3.0, 130.5, -2.5), (135.0, -3.0, 135.5, -2.5))
+    with pytest.raises(InputError, match="share one output folder"):
+        make_tiles(scenario, regions.assign(tile=["Papua Barat", "papua-barat"]))
+
+
+def test_elevation_on_a_larger_grid_is_the_same_ground(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    dem = (rng.random((200, 300)) * 2000).astype(np.float32)
+    path = tmp_path / "dem.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=300,
+        height=200,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(139.0, -4.0, 0.00083333, 0.00083333),
+    ) as dst:
+        dst.write(dem, 1)
+    crs = CRS.from_epsg(32754)
+    small = make_grid((290_000, 9_545_000, 296_000, 9_551_000), crs=crs, resolution=100)
+    big = make_grid((282_000, 9_542_000, 302_000, 9_555_000), crs=crs, resolution=100)
+    a, b = read_elevation(path, small), read_elevation(path, big)
+    r0 = round((big.y0 - small.y0) / 100)
+    c0 = round((small.x0 - big.x0) / 100)
+    overlap = b[r0 : r0 + small.height, c0 : c0 + small.width]
+    assert np.isfinite(a).all()
+    np.testing.assert_array_equal(overlap, a)
+
+
+def _surface(mult: np.ndarray) -> CostSurface:
+    grid = Grid(CRS.from_epsg(32754), 0.0, 100_000.0, 500.0, mult.shape[1], mult.shape[0])
+    terrain = np.zeros(mult.shape, dtype=np.int64)
+    return CostSurface(grid, mult, terrain, _graph(mult, 0.5, 1.0, 0.1), 1.0, 0.1)
+
+
+def test_windowed_routes_are_the_routes_of_the_whole_grid() -> None:
+    from scipy.sparse.csgraph import dijkstra
+
+    rng = np.random.default_rng(7)
+    mult = rng.choice([1.0, 1.6, 2.5], size=(160, 220))
+    mult[rng.random(mult.shape) < 0.08] = np.inf  # lakes and cliffs
+    surface = _surface(mult)
+    xs = rng.uniform(1_000, 109_000, 60)
+    ys = rng.uniform(21_000, 99_000, 60)
+    points = list(zip(xs.tolist(), ys.tolist(), strict=True))
+    routes = routes_between(surface, points, max_km=12.0, neighbours=3)
+    assert routes  # the windows found routes
+    nodes = surface.node(xs, ys)
+    whole = dijkstra(surface.graph, directed=False, indices=nodes)
+    for (i, j), route in routes.items():
+        # each windowed route costs what the cheapest path over the whole grid costs
+        ends = route.cost - whole[i, nodes[j]]
+        assert ends >= -1e-6 * route.cost
+        assert route.length_km <= 12.0
+    # and no pair within reach on the whole grid is missed for lack of a window
+    near = [
+        (i, j)
+        for i in range(60)
+        for j in range(i + 1, 60)
+        if np.hypot(xs[i] - xs[j], ys[i] - ys[j]) < 3_000 and np.isfinite(whole[i, nodes[j]])
+    ]
+    assert all((i, j) in routes for i, j in near)
