@@ -30,9 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "benchmarks" / ".regions"
 
 _CHILD = """
-import json, resource, sys, threading, time
+import json, logging, resource, sys, threading, time
 from pathlib import Path
 import psutil
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+for noisy in ("distributed", "numba", "pyogrio", "fontTools"):
+    logging.getLogger(noisy).setLevel(logging.WARNING)
 from netplan.config import load_scenario
 from netplan.runs import run_plan
 peak = [0]
@@ -108,14 +111,15 @@ def scenario_for(size: str, workers: int | None) -> tuple[Path, Path]:
 def plan(size: str, workers: int | None = None) -> dict[str, Any]:
     scenario, out = scenario_for(size, workers)
     start = time.perf_counter()
+    # the run's log goes to this process's stderr as it happens (a national run takes minutes)
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD, str(scenario), str(out)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
     if proc.returncode != 0:
         return {
-            "failed": proc.stderr.strip().splitlines()[-1:],
+            "failed": f"exit code {proc.returncode}; its log is on stderr above",
             "seconds": time.perf_counter() - start,
         }
     record: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -246,12 +246,13 @@ def papua_west_scenario(shared: Path, *, with_demand: bool = False, **extra: Any
     return scenario
 
 
-#: the second island of :func:`write_archipelago` lies this far east of the first
-ISLAND_OFFSET_DEG = 0.30
+#: the second island of :func:`write_archipelago` lies this far east of the first (66 km:
+#: further than the scenario's longest reach, so the islands are tiles of their own)
+ISLAND_OFFSET_DEG = 0.60
 
 
 def write_archipelago(folder: Path, *, config: Mapping[str, Any] | None = None) -> Path:
-    """The small scenario twice, as two islands 33 km apart ("Alpha" and "Beta", each one
+    """The small scenario twice, as two islands 60 km apart ("Alpha" and "Beta", each one
     region with ``pulau`` naming its island), each with its own tower and point of
     presence; returns the YAML path. Planned whole or as tiles, it is the same problem."""
     path = write_scenario(folder, config=config)

@@ -112,11 +112,14 @@ def make_tiles(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> list[Tile]:
     (:func:`netplan.layers.read_boundaries`; a ``tile`` column holds the tiling field)."""
     cfg = scenario.region.tiles
     assert cfg is not None
-    if cfg.by == "islands":
-        groups = _islands(boundaries)
-    else:
-        groups = {str(k): np.flatnonzero(boundaries["tile"] == k) for k in boundaries["tile"]}
     halo = halo_m(scenario)
+    if cfg.by == "islands":
+        groups = _named_parts(boundaries, np.arange(len(boundaries)), halo, "")
+    else:
+        groups = {}
+        for key in sorted(set(boundaries["tile"])):
+            rows = np.flatnonzero((boundaries["tile"] == key).to_numpy())
+            groups.update(_named_parts(boundaries, rows, halo, str(key)))
     tiles = []
     for name in sorted(groups):
         rows = np.sort(groups[name])
@@ -133,22 +136,41 @@ def make_tiles(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> list[Tile]:
     return tiles
 
 
-def _islands(boundaries: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
-    """Regions joined by land: connected components of touching polygons, each named after
-    its first region (by name) and how many more it holds."""
-    geoms = boundaries.geometry.to_numpy()
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    n = len(geoms)
-    graph = sparse.coo_matrix((np.ones(left.size), (left, right)), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
+def _named_parts(
+    boundaries: gpd.GeoDataFrame, rows: np.ndarray, halo: float, key: str
+) -> dict[str, np.ndarray]:
+    """``rows`` (regions of one tile field value, or all for ``islands``) cut into parts
+    whose land lies within ``halo`` of each other: a province of islands far apart becomes
+    one tile per island group, so no grid spans the sea between them. Parts of a field
+    value are named ``KEY (part i of n)``; islands after their first region."""
+    parts = _near_parts(boundaries.iloc[rows], halo)
     names = boundaries["name"].astype(str).to_numpy()
     out: dict[str, np.ndarray] = {}
-    for k in np.unique(label):
-        rows = np.flatnonzero(label == k)
-        first = sorted(names[rows])[0]
-        out[f"{first} island" if rows.size == 1 else f"{first} and {rows.size - 1} more"] = rows
+    for i, part in enumerate(parts):
+        members = rows[part]
+        if key and len(parts) == 1:
+            name = key
+        elif key:
+            name = f"{key} (part {i + 1} of {len(parts)})"
+        else:
+            first = sorted(names[members])[0]
+            more = members.size - 1
+            name = f"{first} island" if more == 0 else f"{first} and {more} more"
+        out[name] = members
     return out
+
+
+def _near_parts(regions: gpd.GeoDataFrame, halo: float) -> list[np.ndarray]:
+    """Connected groups of regions closer than ``halo`` metres (measured in their UTM
+    zone), as positions in ``regions``, ordered by their first region."""
+    metric = regions.to_crs(regions.estimate_utm_crs()).geometry.to_numpy()
+    tree = shapely.STRtree(metric)
+    left, right = tree.query(metric, predicate="dwithin", distance=max(halo, 1.0))
+    n = len(metric)
+    graph = sparse.coo_matrix((np.ones(left.size), (left, right)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    _, first = np.unique(label, return_index=True)
+    return [np.flatnonzero(label == label[f]) for f in np.sort(first)]
 
 
 def _refuse_clashing_slugs(tiles: list[Tile], scenario: Scenario) -> None:

@@ -279,6 +279,13 @@ def share_budget(
         out_of_time |= any(p.stopped_by_time for p in priced)
         spend = sum(p.cost for p in priced)
         best_bound = min(best_bound, price * budget + sum(p.upper for p in priced))
+        logger.info(
+            "price %.4g: the clusters' plans spend %.4g of %.4g (bound so far %.1f)",
+            price,
+            spend,
+            budget,
+            best_bound,
+        )
         if spend <= budget * (1 + 1e-9):
             fits, fit_price, hi = priced, price, price
         else:

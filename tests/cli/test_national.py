@@ -33,7 +33,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_tiled_plan_has_the_untiled_objective(both: dict[str, Any]) -> None:
     (_, whole), (_, tiled) = both["whole"], both["tiled"]
-    # two islands 33 km apart share nothing but the budget: the national model over the two
+    # two islands 60 km apart share nothing but the budget: the national model over the two
     # tiles is the untiled model, so its proven optimum is the same
     assert whole["solver"]["status"] == tiled["solver"]["status"] == "optimal"
     assert tiled["solver"]["objective"] == pytest.approx(whole["solver"]["objective"], rel=1e-6)
@@ -115,3 +115,12 @@ def test_resume_needs_a_tiled_scenario(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["plan", "--config", str(config), "--resume"])
     assert result.exit_code == 2
     assert "region.tiles" in result.output
+
+
+def test_validate_reports_each_tile(tmp_path: Path) -> None:
+    config = write_archipelago(tmp_path / "s", config=TILED)
+    result = CliRunner().invoke(cli, ["validate", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "2 tiles by islands" in result.output
+    assert "tile Alpha island: 1 regions" in result.output
+    assert "EPSG:32754" in result.output

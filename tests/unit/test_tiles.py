@@ -78,8 +78,8 @@ def test_tiles_by_field_and_by_islands(tmp_path: Path) -> None:
     assert [t.name for t in tiles] == ["A and 1 more", "C island"]
     assert tiles[0].halo_m == halo_m(scenario) == 40_000  # the microwave hop
     by_field = load_scenario(config, overrides={"region.tiles.by": "prov"})
-    tiles = make_tiles(by_field, islands.assign(tile=["91", "92", "91"]))
-    assert [(t.name, t.regions.tolist()) for t in tiles] == [("91", [0, 2]), ("92", [1])]
+    tiles = make_tiles(by_field, islands.assign(tile=["91", "91", "92"]))
+    assert [(t.name, t.regions.tolist()) for t in tiles] == [("91", [0, 1]), ("92", [2])]
 
 
 def test_a_missing_tile_field_is_refused_by_name(tmp_path: Path) -> None:
@@ -155,3 +155,18 @@ def test_windowed_routes_are_the_routes_of_the_whole_grid() -> None:
         if np.hypot(xs[i] - xs[j], ys[i] - ys[j]) < 3_000 and np.isfinite(whole[i, nodes[j]])
     ]
     assert all((i, j) in routes for i, j in near)
+
+
+def test_a_province_of_far_apart_islands_is_cut_so_no_grid_spans_the_sea(tmp_path: Path) -> None:
+    scenario = load_scenario(write_scenario(tmp_path, config={"region": {"tiles": {"by": "prov"}}}))
+    # province 91: two islands 300 km apart (one grid would be mostly sea); 92: one island
+    regions = _boxes(
+        (130.0, -3.0, 130.3, -2.7), (132.7, -3.0, 133.0, -2.7), (135.0, -3.0, 135.3, -2.7)
+    ).assign(tile=["91", "91", "92"])
+    tiles = make_tiles(scenario, regions)
+    assert [(t.name, t.regions.tolist()) for t in tiles] == [
+        ("91 (part 1 of 2)", [0]),
+        ("91 (part 2 of 2)", [1]),
+        ("92", [2]),
+    ]
+    assert tiles[0].slug == "91-part-1-of-2"
