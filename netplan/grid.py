@@ -115,7 +115,9 @@ class SumResampler:
         self.grid = grid
         self.src_transform = src_transform
         self._to_grid = Transformer.from_crs(src_crs, grid.crs, always_xy=True)
-        self.total = np.zeros(grid.size, dtype=np.float64)
+        # float32 like the result: each cell gets a few blocks' float64 sums, so a
+        # float64 accumulator would only double the largest array of the load
+        self.total = np.zeros(grid.size, dtype=np.float32)
         self.k = self._subdivision(src_crs)
         self.inside = 0.0  #: source total that landed inside the grid
         self.outside = 0.0  #: source total outside the grid (other regions)
@@ -142,7 +144,7 @@ class SumResampler:
     def merge(self, cells: np.ndarray, sums: np.ndarray, inside: float, outside: float) -> None:
         """Add one block's :meth:`block_sums` (blocks may be summed anywhere, e.g. on Dask
         workers, and merged here in order)."""
-        self.total[cells] += sums
+        self.total[cells] += sums.astype(np.float32)
         self.inside += inside
         self.outside += outside
 
@@ -186,4 +188,4 @@ class SumResampler:
 
     def result(self) -> np.ndarray:
         """The accumulated raster, float32, shaped like the grid."""
-        return self.total.reshape(self.grid.shape).astype(np.float32)
+        return self.total.reshape(self.grid.shape)

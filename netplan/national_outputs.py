@@ -3,8 +3,8 @@
 Each tile's folder (``tiles/<name>/``) is a complete run: map, reports, rasters in the tile's
 own projection. The national folder adds what a ministry and a GIS user open for the whole
 country, with the file names of a single-region run: ``plan.gpkg``, ``sites.parquet``,
-``sites.csv``, ``villages.parquet``, ``plan.kml`` (towers, hotspots, links and villages;
-each tile's own KML also has its blank spots), ``summary.json`` with a row per tile and
+``sites.csv``, ``villages.parquet``, ``plan.kml`` (towers, hotspots and links; each
+tile's own KML also has its villages and blank spots), ``summary.json`` with a row per tile and
 per region, ``manifest.json`` listing the tiles with their CRS and timings, and ``map.html``:
 an overview of the tiles coloured by coverage after the plan, each a link to its own map.
 """
@@ -220,9 +220,9 @@ def _write_exports(folder: Path, layers: dict[str, gpd.GeoDataFrame], scenario: 
     write_csv(folder / "sites.csv", placed)
     if "villages" in layers:
         write_parquet(folder / "villages.parquet", layers["villages"], layer="villages")
-    write_kml(
+    write_kml(  # villages and blank spots are in each tile's own KML: the country's stays light
         folder / "plan.kml",
-        {"sites": placed, "links": layers["links"], **optional},
+        {"sites": placed, "links": layers["links"]},
         lang=lang,
         currency=scenario.currency,
         horizon_years=scenario.planning.horizon_years,

@@ -122,9 +122,19 @@ def make_tiles(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> list[Tile]:
             groups.update(_named_parts(boundaries, rows, halo, str(key)))
     tiles = []
     for name in sorted(groups):
-        rows = np.sort(groups[name])
-        crs, error = tile_crs(boundaries.iloc[rows])
-        tiles.append(Tile(name, rows, crs, error, halo))
+        tiles.extend(_true_to_scale(boundaries, name, np.sort(groups[name]), halo))
+    _refuse_clashing_slugs(tiles, scenario)
+    return tiles
+
+
+def _true_to_scale(
+    boundaries: gpd.GeoDataFrame, name: str, rows: np.ndarray, halo: float
+) -> list[Tile]:
+    """The tile ``name`` of regions ``rows``, halved west and east (by the regions' centres)
+    until each half's projection holds the scale within 0.1%; a single region wider than
+    that stays whole, with a warning."""
+    crs, error = tile_crs(boundaries.iloc[rows])
+    if error <= MAX_TILE_SCALE_ERROR or rows.size < 2:
         if error > MAX_TILE_SCALE_ERROR:
             logger.warning(
                 "tile %s spans so much longitude that its projection's scale is off by up "
@@ -132,8 +142,14 @@ def make_tiles(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> list[Tile]:
                 name,
                 100 * error,
             )
-    _refuse_clashing_slugs(tiles, scenario)
-    return tiles
+        return [Tile(name, rows, crs, error, halo)]
+    lon = boundaries.iloc[rows].to_crs("EPSG:4326").geometry.representative_point().x.to_numpy()
+    order = rows[np.argsort(lon, kind="stable")]
+    half = order.size // 2
+    return [
+        *_true_to_scale(boundaries, f"{name} west", np.sort(order[:half]), halo),
+        *_true_to_scale(boundaries, f"{name} east", np.sort(order[half:]), halo),
+    ]
 
 
 def _named_parts(

@@ -21,6 +21,7 @@ from netplan.cli.options import (
     time_stop_note,
 )
 from netplan.config import Scenario, default_config_path, load_scenario
+from netplan.errors import ConfigError
 from netplan.i18n import Texts, texts
 from netplan.io.outputs import write_csv, write_json
 from netplan.io.run_folder import atomic_dir, claim_output_dir
@@ -99,6 +100,11 @@ def scenarios(
         config or default_config_path(),
         overrides={**scheduler_overrides(scheduler), **lang_overrides(lang)},
     )
+    if scenario.region.tiles is not None:
+        raise ConfigError(
+            f"{scenario.source}: netplan scenarios does not sweep a tiled (national) scenario "
+            "yet; run netplan plan --budget X for each budget, or drop region.tiles"
+        )
     language = scenario.output.lang
     progress.set_language(language)
     folder = out or scenario.output_dir().with_name(f"{scenario.name}-scenarios")

@@ -220,13 +220,17 @@ class Shared:
     stopped_by_time: bool = False
 
 
+#: how far apart the prices tried from a guess are, until both sides of the budget are met
+GALLOP = 1.5
+
+
 def _next_price(lo: float, hi: float, guess: float | None, fit: bool, over: bool) -> float:
-    """The next price to try: the guess, then 4× steps away from the side met so far, then
+    """The next price to try: the guess, then 1.5× steps away from the side met so far, then
     bisection on a log scale (prices span many decades)."""
     if guess is not None and not (fit and over):
         if not fit and not over:
             return min(max(guess, lo), hi)
-        step = hi / 4 if fit else lo * 4
+        step = hi / GALLOP if fit else lo * GALLOP
         if lo < step < hi:
             return step
     return math.sqrt(lo * hi)
@@ -250,7 +254,7 @@ def share_budget(
     on the work limits in ``settings``; ``seconds`` is a safety net
     for the whole search, shared out per step among the clusters still to solve. A
     ``guess`` of the price (e.g. the greedy's value per rupiah at the budget) is tried
-    first, then prices 4× apart until both sides of the budget are met, then bisection:
+    first, then prices 1.5× apart until both sides of the budget are met, then bisection:
     far fewer steps than bisecting the nine decades of possible prices.
     """
     assert problem.budget is not None
@@ -290,7 +294,7 @@ def share_budget(
             fits, fit_price, hi = priced, price, price
         else:
             over, lo = priced, price
-        if hi <= lo * (1 + 1e-9):
+        if hi <= lo * (1 + 1e-9) or _within_gap(fits, over, budget, best_bound, settings):
             break
     chosen = list(fits) if over is None else _raised(fits, over, budget)
     design = combine(problem, clusters, [p.design for p in chosen])
@@ -303,6 +307,16 @@ def share_budget(
         best_bound,
     )
     return Shared(design, value, max(best_bound, value), fit_price, out_of_time)
+
+
+def _within_gap(
+    fits: list[Priced], over: list[Priced] | None, budget: float, bound: float, settings: Any
+) -> bool:
+    """Is the best plan met so far already within the gap asked for of the bound? (Then no
+    further price can improve the answer enough to matter.)"""
+    chosen = fits if over is None else _raised(fits, over, budget)
+    value = sum(p.value for p in chosen)
+    return value > 0 and bound - value <= settings.relative_gap * value
 
 
 def _raised(fits: list[Priced], over: list[Priced], budget: float) -> list[Priced]:

@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 #: a national problem up to this many options is solved whole when pricing leaves a gap
 WHOLE_MODEL_OPTIONS = 3000
-#: prices tried: from the greedy's guess, a few 4× steps, then bisection to about 0.2%
+#: prices tried at most: the greedy's guess, a few 1.5× steps, then bisection (the search
+#: stops sooner once its plan is within the gap asked for of its bound)
 PRICE_STEPS = 12
 
 

@@ -124,3 +124,11 @@ def test_validate_reports_each_tile(tmp_path: Path) -> None:
     assert "2 tiles by islands" in result.output
     assert "tile Alpha island: 1 regions" in result.output
     assert "EPSG:32754" in result.output
+
+
+def test_a_sweep_of_a_tiled_scenario_is_refused_before_any_work(tmp_path: Path) -> None:
+    config = write_archipelago(tmp_path / "s", config=TILED)
+    result = CliRunner().invoke(cli, ["scenarios", "--config", str(config), "--budgets", "1e9,2e9"])
+    assert result.exit_code == 2
+    assert "region.tiles" in result.output
+    assert not (tmp_path / "s" / "out").exists()

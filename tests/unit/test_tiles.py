@@ -170,3 +170,17 @@ def test_a_province_of_far_apart_islands_is_cut_so_no_grid_spans_the_sea(tmp_pat
         ("92", [2]),
     ]
     assert tiles[0].slug == "91-part-1-of-2"
+
+
+def test_a_tile_too_wide_for_one_projection_is_halved(tmp_path: Path) -> None:
+    scenario = load_scenario(
+        write_scenario(tmp_path, config={"region": {"tiles": {"by": "prov", "halo_m": 0}}})
+    )
+    # one province of ten touching regencies over 10° of longitude
+    regions = _boxes(*[(128.0 + i, -3.0, 129.0 + i, -2.0) for i in range(10)]).assign(
+        tile=["99"] * 10
+    )
+    tiles = make_tiles(scenario, regions)
+    assert len(tiles) >= 2 and all(t.scale_error <= 0.001 for t in tiles)
+    assert sorted(r for t in tiles for r in t.regions.tolist()) == list(range(10))
+    assert tiles[0].name.startswith("99 ")
