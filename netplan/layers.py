@@ -303,7 +303,14 @@ class _LayerReader:
         if path is None:
             return None
         self.inputs[f"layers.{key}"] = path
-        found = self.attempt(lambda: self.placed(vectors.read_vector(path, key), path, key))
+        within = gpd.GeoSeries([shapely.box(*self.grid.bounds)], crs=self.crs)
+        found = self.attempt(
+            lambda: self.placed(
+                vectors.read_vector(path, key, within=within if self.on_tile else None),
+                path,
+                key,
+            )
+        )
         return None if found is None or found.empty else found
 
 

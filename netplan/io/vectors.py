@@ -113,15 +113,19 @@ def _readable_source(path: Path) -> Path | io.BytesIO:
     return io.BytesIO(json.dumps(document, ensure_ascii=False).encode("utf-8"))
 
 
-def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
-    """A GeoJSON / GeoPackage / Shapefile layer, or a CSV of lon/lat points (EPSG:4326)."""
+def read_vector(path: Path, what: str, *, within: gpd.GeoSeries | None = None) -> gpd.GeoDataFrame:
+    """A GeoJSON / GeoPackage / Shapefile layer, or a CSV of lon/lat points (EPSG:4326).
+
+    ``within`` (a box with its CRS; a tile of a national run) reads only the features whose
+    extent meets it, so each tile does not read the country's layer whole; none is no error.
+    """
     problem = file_problem(path)
     if problem is not None:
         raise InputError(f"{path}: {what} file {problem}; check the scenario's path for {what}")
     if path.suffix.lower() == ".csv":
         return _points_from_csv(read_table(path, what), path, what)
     try:
-        gdf = gpd.read_file(_readable_source(path))
+        gdf = gpd.read_file(_readable_source(path), bbox=within)
     except (DataSourceError, ValueError, OSError) as exc:
         raise InputError(f"{path}: cannot read {what} ({exc}); expected GeoJSON or GPKG") from exc
     if gdf.crs is None:
@@ -129,7 +133,7 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
             f"{path}: {what} layer has no CRS; assign one "
             f"(e.g. ogr2ogr -a_srs EPSG:4326 out.gpkg {path.name})"
         )
-    if len(gdf) == 0:
+    if len(gdf) == 0 and within is None:
         raise InputError(f"{path}: {what} layer has no features")
     missing = gdf.geometry.isna() | gdf.geometry.is_empty
     if missing.any():

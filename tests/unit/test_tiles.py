@@ -184,3 +184,27 @@ def test_a_tile_too_wide_for_one_projection_is_halved(tmp_path: Path) -> None:
     assert len(tiles) >= 2 and all(t.scale_error <= 0.001 for t in tiles)
     assert sorted(r for t in tiles for r in t.regions.tolist()) == list(range(10))
     assert tiles[0].name.startswith("99 ")
+
+
+def test_a_tile_reads_only_the_features_near_it(tmp_path: Path) -> None:
+    from netplan.io.vectors import read_vector
+
+    points = gpd.GeoDataFrame(
+        {"id": ["near", "far"]},
+        geometry=gpd.points_from_xy([139.1, 135.0], [-4.05, -2.0]),
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "pois.geojson"
+    points.to_file(path)
+    box = gpd.GeoSeries([shapely.box(280_000, 9_540_000, 300_000, 9_560_000)], crs="EPSG:32754")
+    assert read_vector(path, "pois", within=box)["id"].tolist() == ["near"]
+    empty = gpd.GeoSeries([shapely.box(500_000, 9_000_000, 510_000, 9_010_000)], crs="EPSG:32754")
+    assert read_vector(path, "pois", within=empty).empty  # nothing here: no error on a tile
+    with pytest.raises(InputError, match="no features"):
+        read_vector(_empty_layer(tmp_path), "pois")
+
+
+def _empty_layer(folder: Path) -> Path:
+    path = folder / "empty.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    return path
