@@ -95,6 +95,11 @@ class Layers:
         return np.asarray(self.data["village"].values)
 
     @property
+    def is_tile(self) -> bool:
+        """Is this one tile of a national run (with a halo of the neighbours' land)?"""
+        return "land" in self.data
+
+    @property
     def land(self) -> np.ndarray:
         """Cells inside any of the scenario's regions (on a tile: of the whole country, so
         the halo's land next door is land too)."""
@@ -472,6 +477,14 @@ def _villages(
         return None
     villages = _village_columns(villages)
     grid = reader.grid
+    if reader.on_tile:
+        # a tile reports its own villages (the neighbours' in its halo are theirs)
+        at = villages.geometry.representative_point()
+        cell = grid.flat_index(at.x.to_numpy(), at.y.to_numpy())
+        own = (cell >= 0) & (region.ravel()[np.maximum(cell, 0)] >= 0)
+        villages = villages[own].reset_index(drop=True)
+        if villages.empty:
+            return None
     populated = np.flatnonzero((population > 0) & (region >= 0))
     cx, cy = grid.cell_centres(populated)
     data["village"] = (

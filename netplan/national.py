@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 import pickle
 import shutil
@@ -29,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from netplan import __version__, progress
 from netplan.config import Scenario
@@ -77,7 +78,7 @@ class TileWork:
     tile: Tile
     problem: CoverageProblem
     seconds: dict[str, float]
-    sizes: dict[str, int]
+    sizes: dict[str, float]
     resumed: bool = False
 
 
@@ -104,6 +105,7 @@ def run_national(
             [t.regions for t in tiles],
             region_names=tuple(boundaries["name"].astype(str)),
             satellite_capacity_mbps=_satellite_capacity(scenario),
+            target=_national_target(scenario, works),
         )
         with progress.task("Solve"):
             solution = solve_tiles(merged, offsets, solver_settings(scenario), client=cluster)
@@ -142,6 +144,17 @@ def _summed(counts: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
+def _national_target(scenario: Scenario, works: list[TileWork]) -> float | None:
+    """People to newly cover for ``objective.target_coverage`` of the whole country (one
+    tile's surplus counts for another: the tiles' own shortfalls would not add up to it)."""
+    share = scenario.objective.target_coverage
+    if share is None:
+        return None
+    total = sum(float(w.sizes["population"]) for w in works)
+    before = sum(float(w.sizes["covered_before"]) for w in works)
+    return max(0.0, share * total - before)
+
+
 def _tile_scenario(scenario: Scenario) -> Scenario:
     """The scenario a tile task runs: everything in its own process (the tile is the task)."""
     compute = scenario.compute.model_copy(update={"scheduler": None})
@@ -177,12 +190,16 @@ def _input_hashes(scenario: Scenario) -> dict[str, dict[str, str]]:
 
 
 def _key(scenario: Scenario, inputs: dict[str, dict[str, str]]) -> str:
-    """What a tile's work depends on: the scenario (not where or how fast it runs) and the
-    inputs' hashes. A finished tile is reused only under the same key."""
+    """What a tile's work depends on: the resolved scenario (not where or how fast it runs:
+    output, compute and the solver's limits; the seed, which orders the model's rows, does
+    count) and the data inputs' hashes (not the scenario file's, which any edit changes).
+    A finished tile is reused only under the same key."""
     config = scenario.resolved()
+    seed = config["solver"]["seed"]
     for volatile in ("output", "compute", "solver"):
         config.pop(volatile, None)
-    record = {"netplan": __version__, "config": config, "inputs": inputs}
+    data = {k: v for k, v in inputs.items() if k != "scenario"}
+    record = {"netplan": __version__, "config": config, "seed": seed, "inputs": data}
     return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -255,6 +272,15 @@ def _paths(work: Path, tile: Tile) -> tuple[Path, Path, Path]:
     )
 
 
+def _record(path: Path) -> dict[str, Any] | None:
+    """A finished tile's record, or None (none yet, or unreadable: the tile is redone)."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def _dump(path: Path, value: Any) -> None:
     tmp = path.with_name(path.name + ".part")
     with tmp.open("wb") as fh:
@@ -271,49 +297,46 @@ def analyse_tile(scenario: Scenario, tile: Tile, work: Path, key: str) -> TileWo
     """A tile's analysis, candidates, backhaul and problem (reused when already done under
     the same ``key``); its grids are kept in ``work`` for :func:`finish_tile`."""
     state_path, problem_path, record_path = _paths(work, tile)
-    if record_path.is_file():
-        record = json.loads(record_path.read_text())
-        if record.get("key") == key and state_path.is_file() and problem_path.is_file():
-            return TileWork(tile, _load(problem_path), record["seconds"], record["sizes"], True)
+    record = _record(record_path)
+    done = record is not None and record.get("key") == key
+    if record is not None and done and state_path.is_file() and problem_path.is_file():
+        return TileWork(tile, _load(problem_path), record["seconds"], record["sizes"], True)
     timings = Timings()
     analysis = analyze(scenario, timings=timings, tile=tile)
     with timings.stage("candidates and backhaul"):
         options = build_options(analysis)
     with timings.stage("optimisation model"):
         problem = build_problem(analysis, options)
-    sizes = {
+    sizes: dict[str, float] = {
         "grid_cells": analysis.layers.grid.size,
         "populated_cells": int((analysis.layers.population > 0).sum()),
         "blank_cells": int(analysis.blank.cells.size),
         "options": len(options.table),
         "demand_rows_merged": problem.n_rows,
     }
+    people = {
+        "population": float(analysis.layers.population.sum(dtype=np.float64)),
+        "covered_before": float(
+            analysis.layers.population[analysis.coverage_before.covered].sum(dtype=np.float64)
+        ),
+    }
+    sizes.update(people)
     _dump(state_path, (analysis, options))
     _dump(problem_path, problem)
     record = {"key": key, "seconds": dict(timings.seconds), "sizes": sizes}
-    record_path.write_text(json.dumps(record))
+    tmp = record_path.with_name(record_path.name + ".part")
+    tmp.write_text(json.dumps(record))
+    os.replace(tmp, record_path)  # written last, whole: it says the tile is done
     return TileWork(tile, problem, dict(timings.seconds), sizes)
 
 
 def _tile_solution(problem: CoverageProblem, design: Design, national: Solution) -> Solution:
-    """A tile's part of the national solution. Its bound is the tile's value plus the
-    national slack (bound − value): with the same money, no plan of this tile can gain more
-    without the national plan gaining it too."""
-    objective = problem.objective(design)
+    """A tile's part of the national solution: the tile's design, people and cost, with the
+    national plan's objective, bound, gap and status (the proof is the country's: a tile on
+    its own has no budget of its own to be proven against)."""
     covered, wifi = problem.value(design.selected)
-    slack = max(national.bound - national.objective, 0.0) if math.isfinite(national.bound) else 0.0
-    maximise = problem.target is None
-    bound = objective + slack if maximise else max(objective - slack, 0.0)
-    gap = abs(bound - objective) / max(abs(objective), 1e-9) if slack else 0.0
     return replace(
-        national,
-        design=design,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        covered=covered,
-        wifi=wifi,
-        cost=problem.total_cost(design),
+        national, design=design, covered=covered, wifi=wifi, cost=problem.total_cost(design)
     )
 
 
@@ -342,6 +365,8 @@ def finish_tile(
             "crs": tile.crs.to_string(),
             "scale_error_pct": round(100 * tile.scale_error, 4),
             "halo_m": tile.halo_m,
+            # solution.objective, bound and gap below are the national plan's
+            "certificate": "national",
         }
     }
     summary = write_plan_folder(

@@ -52,6 +52,16 @@ _ADDITIVE = (
     "villages_with_signal_before",
     "villages_with_signal_after",
 )
+#: what a province's row adds up over its tiles
+_GROUP_SUMS = (
+    "population_total",
+    "population_covered_before",
+    "population_covered_after",
+    "population_newly_covered",
+    "new_towers",
+    "new_wifi",
+    "total_cost",
+)
 _LAYERS = {
     "plan.geojson": "placed",
     "links.geojson": "links",
@@ -119,11 +129,37 @@ def national_summary(
     out["cost_per_new_person"] = round(out["total_cost"] / newly) if newly > 0 else None
     out["solver"] = _solution_record(solution)
     out["tiles"] = [_tile_row(work, done["summary"]) for work, done in tiles]
+    out["provinces"] = _group_rows(tiles)
     out["regions"] = [
         {**region, "tile": work.tile.name}
         for work, done in tiles
         for region in done["summary"].get("regions", [])
     ]
+    return out
+
+
+def _group_rows(tiles: list[tuple[Any, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One row per value of the tiling field (a province for ``kode_prov``): its tiles'
+    figures added up, coverage from the sums."""
+    rows: dict[str, dict[str, Any]] = {}
+    for work, done in tiles:
+        part = done["summary"]
+        row = rows.setdefault(work.tile.group or work.tile.name, {"tiles": 0})
+        row["tiles"] += 1
+        for key in _GROUP_SUMS:
+            row[key] = row.get(key, 0.0) + float(part.get(key) or 0.0)
+    out = []
+    for name, row in rows.items():
+        total = row["population_total"]
+        before, after = row["population_covered_before"], row["population_covered_after"]
+        out.append(
+            {
+                "name": name,
+                **{k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()},
+                "coverage_before_pct": round(100 * before / total, 2) if total else None,
+                "coverage_after_pct": round(100 * after / total, 2) if total else None,
+            }
+        )
     return out
 
 
@@ -136,6 +172,8 @@ def _solution_record(solution: Solution) -> dict[str, Any]:
         "seconds": round(solution.seconds, 3),
         "reproducible": not solution.stopped_by_time,
         "stages_stopped_by_time": list(solution.time_stops),
+        # what the bound is a bound of: the tiles' plans sharing the budget
+        "certifies": "the tiled model: each site serves the people of its own tile",
     }
 
 
@@ -161,6 +199,7 @@ def _tile_record(work: Any, done: dict[str, Any]) -> dict[str, Any]:
     tile = work.tile
     return {
         "name": tile.name,
+        "group": tile.group,
         "folder": f"tiles/{tile.slug}",
         "crs": tile.crs.to_string(),
         "scale_error_pct": round(100 * tile.scale_error, 4),
@@ -192,7 +231,11 @@ def _national_layers(folder: Path, tiles: list[Any]) -> dict[str, gpd.GeoDataFra
                 frame = pyogrio.read_dataframe(path)
                 frames.append(frame.assign(tile=tile.name))
         if frames:
-            out[layer] = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+            table = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+            if layer == "existing_sites" and "id" in table:
+                # a site near a tile's edge serves both tiles: the country has it once
+                table = table.drop_duplicates("id").reset_index(drop=True)
+            out[layer] = table
     return out
 
 

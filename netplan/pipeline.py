@@ -200,7 +200,7 @@ def _evidence(scenario: Scenario, layers: Layers, before: Coverage) -> ReportEvi
 def build_options(analysis: Analysis) -> Options:
     """Candidates × technologies with their equipment costs, footprints and backhaul links."""
     scenario, layers, blank = analysis.scenario, analysis.layers, analysis.blank
-    table = candidate_sites(scenario, layers, blank).reset_index(drop=True)
+    table = _own_sites(layers, candidate_sites(scenario, layers, blank))
     generated = int(table.loc[table["kind"] == "tower", "id"].nunique())
     horizon = scenario.planning.horizon_years
     tech = [scenario.technologies[t] for t in table["technology"]]
@@ -276,6 +276,16 @@ def build_options(analysis: Analysis) -> Options:
         logger.warning("no backhaul configured: new sites are costed without backhaul")
     table = gpd.GeoDataFrame(table, geometry="geometry", crs=layers.grid.crs)
     return Options(table, cell, option, strength, group, sites, backhaul, generated)
+
+
+def _own_sites(layers: Layers, table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Candidates, without those in a tile's halo on a national run (points of interest and
+    given sites there are the neighbouring tile's own candidates)."""
+    if layers.is_tile:
+        cell = layers.grid.flat_index(table.geometry.x.to_numpy(), table.geometry.y.to_numpy())
+        own = (cell >= 0) & (layers.region.ravel()[np.maximum(cell, 0)] >= 0)
+        table = table[own]
+    return table.reset_index(drop=True)
 
 
 def blank_hits(

@@ -44,6 +44,9 @@ class Tile:
     crs: CRS
     scale_error: float  #: largest |k − 1| of ``crs`` over the tile's regions
     halo_m: float
+    #: what the tile is part of: the tiling field's value (a province, for ``kode_prov``)
+    #: when far-apart islands or a wide span cut it into several tiles; else its name
+    group: str = ""
 
     @property
     def slug(self) -> str:
@@ -122,13 +125,15 @@ def make_tiles(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> list[Tile]:
             groups.update(_named_parts(boundaries, rows, halo, str(key)))
     tiles = []
     for name in sorted(groups):
-        tiles.extend(_true_to_scale(boundaries, name, np.sort(groups[name]), halo))
+        rows = np.sort(groups[name])
+        group = str(boundaries["tile"].iat[rows[0]]) if cfg.by != "islands" else name
+        tiles.extend(_true_to_scale(boundaries, name, rows, halo, group))
     _refuse_clashing_slugs(tiles, scenario)
     return tiles
 
 
 def _true_to_scale(
-    boundaries: gpd.GeoDataFrame, name: str, rows: np.ndarray, halo: float
+    boundaries: gpd.GeoDataFrame, name: str, rows: np.ndarray, halo: float, group: str
 ) -> list[Tile]:
     """The tile ``name`` of regions ``rows``, halved west and east (by the regions' centres)
     until each half's projection holds the scale within 0.1%; a single region wider than
@@ -142,13 +147,13 @@ def _true_to_scale(
                 name,
                 100 * error,
             )
-        return [Tile(name, rows, crs, error, halo)]
+        return [Tile(name, rows, crs, error, halo, group)]
     lon = boundaries.iloc[rows].to_crs("EPSG:4326").geometry.representative_point().x.to_numpy()
     order = rows[np.argsort(lon, kind="stable")]
     half = order.size // 2
     return [
-        *_true_to_scale(boundaries, f"{name} west", np.sort(order[:half]), halo),
-        *_true_to_scale(boundaries, f"{name} east", np.sort(order[half:]), halo),
+        *_true_to_scale(boundaries, f"{name} west", np.sort(order[:half]), halo, group),
+        *_true_to_scale(boundaries, f"{name} east", np.sort(order[half:]), halo, group),
     ]
 
 

@@ -66,8 +66,13 @@ def cost_surface(
     horizon_years: int,
     water: np.ndarray | None = None,
     roads: np.ndarray | None = None,
+    keep: list[tuple[float, float]] | None = None,
 ) -> CostSurface:
-    """Build the routing surface from the analysis grid's DEM (and water / road masks)."""
+    """Build the routing surface from the analysis grid's DEM (and water / road masks).
+
+    The routing cells of the ``keep`` points (sites and points of presence) stay passable
+    on their ground's terms even where water or sea covers most of the cell: a coastal
+    landing station or village must still be reachable by its own trench."""
     factor = max(1, round(cfg.routing_resolution_m / grid.resolution))
     h = math.ceil(grid.height / factor)
     w = math.ceil(grid.width / factor)
@@ -101,6 +106,12 @@ def cost_surface(
         mult = np.where(on_road, mult * cfg.road_multiplier, mult)
     if water is not None:
         wet = block(water.astype(np.float64), "mean") > 0.5
+        if keep:
+            rows, cols = coarse.rowcol(
+                np.array([p[0] for p in keep]), np.array([p[1] for p in keep])
+            )
+            ok = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+            wet[rows[ok], cols[ok]] = False
         mult = np.where(wet, np.inf if cfg.water_multiplier is None else cfg.water_multiplier, mult)
     opex = horizon_years * cfg.opex_per_km_year
     graph = _graph(mult, coarse.resolution / 1000.0, max(cfg.capex_per_km, 1e-9), opex)

@@ -203,6 +203,7 @@ def _fiber(
         horizon_years=horizon,
         water=_water_or_sea(layers),
         roads=_mask(layers.roads, layers, all_touched=True),
+        keep=[*points, *(xy for _, xy in fiber_sources)],
     )
 
     def add_route(tail: int, name: str, head: int, route: Route, geom: LineString) -> None:
@@ -351,14 +352,17 @@ def _drop_dominated(
 
 
 def _water_or_sea(layers: Layers) -> np.ndarray | None:
-    """Where a trench cannot go on land: the water layer, and the sea (outside every region
-    where the DEM, when there is one, has no ground above sea level). Both take
+    """Where a trench cannot go on land: the water layer, and the sea: outside every region
+    where the DEM has no ground above sea level (without a DEM, outside the country's
+    regions on a tile of a national run; nowhere on a single region's run). Both take
     ``fiber.water_multiplier`` (a submarine cable's cost) or are impassable."""
     sea = ~layers.land
     elevation = layers.elevation
     if elevation is not None:
         with np.errstate(invalid="ignore"):
             sea &= ~(elevation > 0)
+    elif not layers.is_tile:
+        sea[:] = False  # one region, no DEM: nothing says where the sea is outside it
     water = _mask(layers.water, layers, all_touched=False)
     if not sea.any():
         return water

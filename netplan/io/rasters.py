@@ -224,6 +224,8 @@ def read_elevation(path: Path, grid: Grid) -> np.ndarray:
         window = _padded(_window_over_grid(src, grid, path, "elevation"), src, pixels=2)
         with _pixels_of(path, "elevation"):
             dem = src.read(1, window=window, masked=True).astype(np.float32).filled(np.nan)
+        has_data = np.isfinite(dem).astype(np.float32)
+        ground = np.where(has_data > 0, dem, np.float32(0.0))
         to_pixel = ~src.transform  # whole-raster pixels: the same numbers for any window
         to_src = Transformer.from_crs(grid.crs, src.crs, always_xy=True)
         height, width = src.height, src.width
@@ -235,12 +237,13 @@ def read_elevation(path: Path, grid: Grid) -> np.ndarray:
         sx, sy = to_src.transform(gx.ravel(), gy.ravel())
         col, row = to_pixel * (np.asarray(sx), np.asarray(sy))
         row, col = np.asarray(row), np.asarray(col)
-        values = map_coordinates(
-            dem,
-            [row - (window.row_off + 0.5), col - (window.col_off + 0.5)],
-            order=1,
-            mode="nearest",
-        )
+        at = [row - (window.row_off + 0.5), col - (window.col_off + 0.5)]
+        # bilinear over the pixels that have data only (a nodata pixel must not blank its
+        # neighbours): interpolate the values and the weights, then divide
+        total = map_coordinates(ground, at, order=1, mode="nearest")
+        weight = map_coordinates(has_data, at, order=1, mode="nearest")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(weight > 1e-6, total / weight, np.nan)
         # the DEM's edge pixels reach to its edge; beyond it there is no ground
         off_dem = (row < 0) | (row > height) | (col < 0) | (col > width)
         values[off_dem] = np.nan

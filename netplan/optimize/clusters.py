@@ -277,10 +277,15 @@ def share_budget(
             out_of_time = True
             break
         price = _next_price(lo, hi, guess, fits is not empty, over is not None)
-        items = [(c.problem, price) for c in clusters]
-        each = replace(settings, time_limit_s=max(left / len(clusters), 0.05))
-        priced = map_sites(_solve_priced, each, items, client=client, batch_size=1)
+        priced = _priced_step(clusters, price, replace(settings, time_limit_s=left), client)
         out_of_time |= any(p.stopped_by_time for p in priced)
+        if any(not math.isfinite(p.upper) for p in priced):
+            logger.warning(
+                "a cluster's solve found no plan within its limits at price %.4g: the "
+                "search stops with the prices met so far",
+                price,
+            )
+            break
         spend = sum(p.cost for p in priced)
         best_bound = min(best_bound, price * budget + sum(p.upper for p in priced))
         logger.info(
@@ -307,6 +312,20 @@ def share_budget(
         best_bound,
     )
     return Shared(design, value, max(best_bound, value), fit_price, out_of_time)
+
+
+def _priced_step(
+    clusters: list[Cluster], price: float, settings: SolverSettings, client: Any
+) -> list[Priced]:
+    """Every cluster's plan at ``price``; the time left (``settings.time_limit_s``) is
+    shared among the solves that run one after another on each worker (or here)."""
+    slots = 1
+    if client is not None:
+        slots = max(1, sum(client.nthreads().values()))
+    rounds = math.ceil(len(clusters) / slots)
+    each = replace(settings, time_limit_s=max(settings.time_limit_s / rounds, 0.05))
+    items = [(c.problem, price) for c in clusters]
+    return map_sites(_solve_priced, each, items, client=client, batch_size=1)
 
 
 def _within_gap(

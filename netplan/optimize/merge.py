@@ -51,16 +51,19 @@ def merge_problems(
     *,
     region_names: tuple[str, ...],
     satellite_capacity_mbps: float | None,
+    target: float | None = None,
 ) -> tuple[CoverageProblem, Offsets]:
     """One problem over every tile (``region_of[t]``: the national region number of tile
-    ``t``'s regions), with the first tile's budget or the tiles' summed target."""
+    ``t``'s regions), with the first tile's budget, or in target mode ``target`` (people to
+    newly cover in the whole country; default the tiles' own targets added up)."""
     first = problems[0]
     offsets = Offsets(
         _starts([p.n_options for p in problems]),
         _starts([p.n_groups for p in problems]),
         _starts([p.network.n_arcs if p.network is not None else 0 for p in problems]),
     )
-    target = None if first.target is None else float(sum(p.target or 0.0 for p in problems))
+    if first.target is not None and target is None:
+        target = float(sum(p.target or 0.0 for p in problems))
     merged = CoverageProblem(
         demand=np.concatenate([p.demand for p in problems]),
         cover=sparse.block_diag([p.cover for p in problems], format="csr"),

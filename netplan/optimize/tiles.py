@@ -88,18 +88,15 @@ def solve_tiles(
         # small is solved whole, from the priced plan, for a proof within the gap asked
         whole = solve(problem, settings, warm=design, client=client)
         tighter = min(whole.bound, bound)
+        gap = relative_gap(whole.objective, tighter, maximise=True)
         return replace(
             whole,
+            status=_status(gap, settings) if whole.status != "greedy" else whole.status,
             bound=tighter,
-            gap=relative_gap(whole.objective, tighter, maximise=True),
+            gap=gap,
             seconds=time.perf_counter() - start,
         )
-    if gap <= 1e-9:
-        status = "optimal"
-    elif gap <= settings.relative_gap:
-        status = "gap_reached"
-    else:
-        status = "limit"
+    status = _status(gap, settings)
     covered, wifi = problem.value(design.selected)
     logger.info(
         "tiles priced at %.4g people per unit cost: %.1f, bound %.1f (gap %.3f%%)",
@@ -120,3 +117,10 @@ def solve_tiles(
         cost=problem.total_cost(design),
         time_stops=("tile pricing",) if shared.stopped_by_time else (),
     )
+
+
+def _status(gap: float, settings: SolverSettings) -> str:
+    """The status a certified gap earns: optimal, within the gap asked for, or stopped."""
+    if gap <= 1e-9:
+        return "optimal"
+    return "gap_reached" if gap <= settings.relative_gap else "limit"

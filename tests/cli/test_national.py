@@ -60,6 +60,11 @@ def test_manifest_lists_tiles_with_their_projection_and_times(both: dict[str, An
     assert manifest["solution"]["reproducible"] is True
     assert [t["name"] for t in summary["tiles"]] == ["Alpha island", "Beta island"]
     assert {r["tile"] for r in summary["regions"]} == {"Alpha island", "Beta island"}
+    provinces = summary["provinces"]
+    assert sum(p["population_total"] for p in provinces) == pytest.approx(
+        summary["population_total"], rel=1e-6
+    )
+    assert sum(p["new_towers"] for p in provinces) == summary["new_towers"]
 
 
 def test_national_files_hold_every_tile(both: dict[str, Any]) -> None:

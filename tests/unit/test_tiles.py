@@ -208,3 +208,27 @@ def _empty_layer(folder: Path) -> Path:
     path = folder / "empty.geojson"
     path.write_text('{"type": "FeatureCollection", "features": []}')
     return path
+
+
+def test_a_nodata_pixel_does_not_blank_its_neighbours(tmp_path: Path) -> None:
+    dem = np.full((40, 40), 500.0, dtype=np.float32)
+    dem[20, 20] = -32768.0  # one pixel without data
+    path = tmp_path / "dem.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=40,
+        height=40,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32754",
+        transform=from_origin(290_000, 9_550_000, 100, 100),
+        nodata=-32768.0,
+    ) as dst:
+        dst.write(dem, 1)
+    grid = Grid(CRS.from_epsg(32754), 290_000, 9_550_000, 100.0, 40, 40)
+    heights = read_elevation(path, grid)
+    assert np.isnan(heights[20, 20])  # its own cell has no ground
+    assert heights[20, 21] == 500.0 and heights[19, 20] == 500.0  # the neighbours keep theirs
+    assert np.isfinite(heights).sum() == 40 * 40 - 1
