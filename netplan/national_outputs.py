@@ -121,7 +121,8 @@ def national_summary(
     for key in _ADDITIVE:
         values = [p[key] for p in parts if p.get(key) is not None]
         if values:
-            out[key] = round(float(sum(values)), 2)
+            whole = all(isinstance(v, int) for v in values)  # counts stay whole numbers
+            out[key] = int(sum(values)) if whole else round(float(sum(values)), 2)
     total, newly = out.get("population_total", 0.0), out.get("population_newly_covered", 0.0)
     if total:
         out["coverage_before_pct"] = round(100 * out["population_covered_before"] / total, 2)

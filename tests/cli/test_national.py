@@ -137,3 +137,26 @@ def test_a_sweep_of_a_tiled_scenario_is_refused_before_any_work(tmp_path: Path) 
     assert result.exit_code == 2
     assert "region.tiles" in result.output
     assert not (tmp_path / "s" / "out").exists()
+
+
+def test_a_national_coverage_target_is_the_countrys(tmp_path: Path) -> None:
+    # one island already well covered, the other not: the country's target lets the first
+    # island's surplus count, as the untiled plan does
+    target = {"objective": {"budget": None, "target_coverage": 0.5}}
+    whole = write_archipelago(tmp_path / "whole", config=target)
+    tiled = write_archipelago(tmp_path / "tiled", config={**target, **TILED})
+    _, s_whole, _ = run_plan(load_scenario(whole), out_dir=tmp_path / "w")
+    _, s_tiled, _ = run_plan(load_scenario(tiled), out_dir=tmp_path / "t")
+    assert s_tiled["coverage_after_pct"] >= 50.0
+    assert s_tiled["total_cost"] == pytest.approx(s_whole["total_cost"], rel=1e-6)
+
+
+def test_plan_on_the_command_line_prints_the_national_line(tmp_path: Path) -> None:
+    config = write_archipelago(tmp_path / "s", config=TILED)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["plan", "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert isinstance(summary["new_towers"], int)
+    assert f"{summary['new_towers']} new tower" in result.output
+    assert "gap" in result.output and str(out) in result.output
