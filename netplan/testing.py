@@ -77,18 +77,23 @@ def write_elevation(path: Path, *, ridge_col: int | None = None, ridge_m: float 
     if ridge_col is not None:
         cols = np.arange(n)
         dem += (ridge_m * np.exp(-(((cols - ridge_col) / 1.5) ** 2))).astype(np.float32)[None, :]
+    _write_lonlat_raster(path, dem)
+
+
+def _write_lonlat_raster(path: Path, values: np.ndarray) -> None:
+    """A float32 GeoTIFF in EPSG:4326 whose top-left corner is the tiny region's."""
     with rasterio.open(
         path,
         "w",
         driver="GTiff",
-        width=n,
-        height=n,
+        width=values.shape[1],
+        height=values.shape[0],
         count=1,
         dtype="float32",
         crs="EPSG:4326",
         transform=from_origin(WEST, NORTH, PIXEL_DEG, PIXEL_DEG),
     ) as dst:
-        dst.write(dem, 1)
+        dst.write(values.astype(np.float32), 1)
 
 
 def pixel_lonlat(row: float, col: float) -> tuple[float, float]:
@@ -279,18 +284,7 @@ def write_archipelago(folder: Path, *, config: Mapping[str, Any] | None = None) 
     pop = np.zeros((n, offset + n), dtype=np.float32)
     pop[:, :n] = island
     pop[:, offset:] = island
-    with rasterio.open(
-        folder / "population.tif",
-        "w",
-        driver="GTiff",
-        width=pop.shape[1],
-        height=n,
-        count=1,
-        dtype="float32",
-        crs="EPSG:4326",
-        transform=from_origin(WEST, NORTH, PIXEL_DEG, PIXEL_DEG),
-    ) as dst:
-        dst.write(pop, 1)
+    _write_lonlat_raster(folder / "population.tif", pop)
     with (folder / "towers.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(OPENCELLID_COLUMNS)
