@@ -25,6 +25,7 @@ import pickle
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -168,8 +169,6 @@ def _satellite_capacity(scenario: Scenario) -> float | None:
 
 def _client(scenario: Scenario, client: Any) -> Any:
     """The given client, or one for ``compute.scheduler`` (default: a local cluster)."""
-    from contextlib import nullcontext
-
     if client is not None:
         return nullcontext(client)
     return dask_client(scenario.compute.scheduler or "local")

@@ -10,11 +10,12 @@ another, so results are identical and ordered the same.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
-from netplan import progress
+from netplan import memory, progress
 from netplan.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -83,11 +84,7 @@ def dask_client(scheduler: str | None) -> Iterator[Any]:
 def _local_cluster(workers: int) -> Iterator[Any]:
     """A ``LocalCluster`` of single-threaded worker processes (``workers`` 0: one per core,
     at most as many as the memory allows at 2 GB each), and its client."""
-    import os
-
     from dask.distributed import Client, LocalCluster
-
-    from netplan import memory
 
     if workers == 0:
         cores = os.cpu_count() or 1

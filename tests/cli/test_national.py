@@ -160,3 +160,36 @@ def test_plan_on_the_command_line_prints_the_national_line(tmp_path: Path) -> No
     assert isinstance(summary["new_towers"], int)
     assert f"{summary['new_towers']} new tower" in result.output
     assert "gap" in result.output and str(out) in result.output
+
+
+def test_a_hostile_tile_name_stays_text_on_the_overview_page() -> None:
+    import shapely
+
+    from netplan.national_outputs import overview_html
+
+    name = '<script>alert("x")</script> & "Papua"'
+    row = {
+        "name": name,
+        "folder": "tiles/script-alert-x-script-papua",
+        "population_total": 1000.0,
+        "coverage_before_pct": 10.0,
+        "coverage_after_pct": 55.0,
+        "new_towers": 1,
+        "new_wifi": 0,
+        "total_cost": 1.5e9,
+    }
+    shapes = gpd.GeoDataFrame([{**row, "geometry": shapely.box(130, -3, 131, -2)}], crs=4326)
+    summary = {
+        "scenario": name,
+        "currency": "IDR",
+        "population_newly_covered": 450.0,
+        "total_cost": 1.5e9,
+        "coverage_before_pct": 10.0,
+        "coverage_after_pct": 55.0,
+        "solver": {"status": "optimal", "gap": 0.0},
+        "tiles": [row],
+    }
+    for lang in ("en", "id"):
+        page = overview_html(shapes, summary, lang)
+        assert "<script" not in page and "&lt;script&gt;" in page
+        assert 'href="tiles/script-alert-x-script-papua/map.html"' in page
