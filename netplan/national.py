@@ -24,8 +24,8 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,12 +35,13 @@ import numpy as np
 from netplan import __version__, progress
 from netplan.config import Scenario
 from netplan.errors import ConfigError, InputError, NetplanError
+from netplan.evaluate import plan_tables
 from netplan.io.outputs import sha256_file
 from netplan.io.run_folder import atomic_dir
 from netplan.layers import read_boundaries
 from netplan.manifest import describe_inputs
 from netplan.national_outputs import write_national_folder
-from netplan.optimize.merge import merge_problems
+from netplan.optimize.merge import Offsets, merge_problems
 from netplan.optimize.problem import CoverageProblem, Design
 from netplan.optimize.solver import Solution
 from netplan.optimize.tiles import solve_tiles
@@ -83,11 +84,44 @@ class TileWork:
     resumed: bool = False
 
 
-def run_national(
+@dataclass(frozen=True)
+class NationalModel:
+    """The tiles analysed and the one model over them: what a plan or a sweep solves."""
+
+    scenario: Scenario
+    #: what each tile task runs (everything in its own process)
+    local: Scenario
+    boundaries: Any
+    works: list[TileWork]
+    problem: CoverageProblem
+    offsets: Offsets
+    inputs: dict[str, dict[str, str]]
+    work: Path
+
+    def parts(self, solution: Solution) -> list[Solution]:
+        """Each tile's part of a national solution."""
+        designs = self.offsets.cut(solution.design)
+        return [
+            _tile_solution(w.problem, d, solution) for w, d in zip(self.works, designs, strict=True)
+        ]
+
+    def target(self, share: float | None) -> float | None:
+        """People to newly cover for a coverage target of the whole country (one tile's
+        surplus counts for another: the tiles' own shortfalls would not add up to it)."""
+        if share is None:
+            return None
+        total = sum(float(w.sizes["population"]) for w in self.works)
+        before = sum(float(w.sizes["covered_before"]) for w in self.works)
+        return max(0.0, share * total - before)
+
+
+@contextmanager
+def national_tiles(
     scenario: Scenario, *, out_dir: Path, resume: bool = False, client: Any = None
-) -> tuple[Path, dict[str, Any]]:
-    """Plan a tiled scenario and write its national run folder; returns it and the summary."""
-    started = time.perf_counter()
+) -> Iterator[tuple[Any, NationalModel]]:
+    """Analyse a tiled scenario's tiles (a Dask task each) and merge their problems into one
+    national model; yields the cluster and the model. The tiles' work folder beside
+    ``out_dir`` is kept when the block fails (for ``--resume``) and removed when it ends."""
     refuse_untileable(scenario)
     boundaries = read_boundaries(scenario)
     tiles = make_tiles(scenario, boundaries)
@@ -106,10 +140,30 @@ def run_national(
             [t.regions for t in tiles],
             region_names=tuple(boundaries["name"].astype(str)),
             satellite_capacity_mbps=_satellite_capacity(scenario),
-            target=_national_target(scenario, works),
         )
+        model = NationalModel(scenario, local, boundaries, works, merged, offsets, inputs, work)
+        model = replace(model, problem=replace(merged, target=model.target(_share(scenario))))
+        yield cluster, model
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _share(scenario: Scenario) -> float | None:
+    return scenario.objective.target_coverage
+
+
+def run_national(
+    scenario: Scenario, *, out_dir: Path, resume: bool = False, client: Any = None
+) -> tuple[Path, dict[str, Any]]:
+    """Plan a tiled scenario and write its national run folder; returns it and the summary."""
+    started = time.perf_counter()
+    with national_tiles(scenario, out_dir=out_dir, resume=resume, client=client) as (
+        cluster,
+        model,
+    ):
         with progress.task("Solve"):
-            solution = solve_tiles(merged, offsets, solver_settings(scenario), client=cluster)
+            solution = solve_tiles(
+                model.problem, model.offsets, solver_settings(scenario), client=cluster
+            )
         logger.info(
             "national plan: %s, objective %.1f, bound %.1f, gap %.3f%%",
             solution.status,
@@ -119,23 +173,36 @@ def run_national(
         )
         with atomic_dir(out_dir) as tmp:
             tasks = [
-                (local, w.tile, work, _tile_solution(w.problem, d, solution), tmp, inputs)
-                for w, d in zip(works, offsets.cut(solution.design), strict=True)
+                (model.local, w.tile, model.work, part, tmp, model.inputs)
+                for w, part in zip(model.works, model.parts(solution), strict=True)
             ]
             finished = _run_tiles(cluster, finish_tile, tasks, "Tile outputs")
-            warn_shortfall(scenario, _summed([finished[t.name]["shortfall"] for t in tiles]))
+            tiles = [(w, finished[w.tile.name]) for w in model.works]
+            warn_shortfall(scenario, _summed([done["shortfall"] for _, done in tiles]))
             summary = write_national_folder(
                 tmp,
                 scenario,
-                boundaries,
-                tiles=[(w, finished[w.tile.name]) for w in works],
+                model.boundaries,
+                tiles=tiles,
                 solution=solution,
-                inputs=inputs,
+                inputs=model.inputs,
                 seconds=round(time.perf_counter() - started, 3),
             )
-    shutil.rmtree(work, ignore_errors=True)
     logger.info("wrote %s", out_dir)
     return out_dir, summary
+
+
+def summarise_tiles(
+    cluster: Any, model: NationalModel, solution: Solution
+) -> list[tuple[TileWork, dict[str, Any]]]:
+    """Each tile's summary (and the ids of the sites it builds) under a national solution,
+    without writing its folder: what a sweep reports per scenario."""
+    tasks = [
+        (model.local, w.tile, model.work, part)
+        for w, part in zip(model.works, model.parts(solution), strict=True)
+    ]
+    done = _run_tiles(cluster, summarise_tile, tasks, "Tile figures")
+    return [(w, done[w.tile.name]) for w in model.works]
 
 
 def _summed(counts: list[dict[str, float]]) -> dict[str, float]:
@@ -143,17 +210,6 @@ def _summed(counts: list[dict[str, float]]) -> dict[str, float]:
     out = {key: float(sum(c[key] for c in counts)) for key in counts[0]}
     out["tower_cost"] = min((c["tower_cost"] for c in counts if c["tower_cost"] > 0), default=0.0)
     return out
-
-
-def _national_target(scenario: Scenario, works: list[TileWork]) -> float | None:
-    """People to newly cover for ``objective.target_coverage`` of the whole country (one
-    tile's surplus counts for another: the tiles' own shortfalls would not add up to it)."""
-    share = scenario.objective.target_coverage
-    if share is None:
-        return None
-    total = sum(float(w.sizes["population"]) for w in works)
-    before = sum(float(w.sizes["covered_before"]) for w in works)
-    return max(0.0, share * total - before)
 
 
 def _tile_scenario(scenario: Scenario) -> Scenario:
@@ -320,6 +376,8 @@ def analyse_tile(scenario: Scenario, tile: Tile, work: Path, key: str) -> TileWo
         ),
     }
     sizes.update(people)
+    evidence = analysis.evidence
+    sizes["report_cells"] = 0 if evidence is None else int(evidence.dark_cells.size)
     _dump(state_path, (analysis, options))
     _dump(problem_path, problem)
     record = {"key": key, "seconds": dict(timings.seconds), "sizes": sizes}
@@ -337,6 +395,19 @@ def _tile_solution(problem: CoverageProblem, design: Design, national: Solution)
     return replace(
         national, design=design, covered=covered, wifi=wifi, cost=problem.total_cost(design)
     )
+
+
+def summarise_tile(
+    scenario: Scenario, tile: Tile, work: Path, solution: Solution
+) -> dict[str, Any]:
+    """The tile's summary under its part of a national solution, and the sites it builds
+    (ids prefixed with the tile's, unique over the country)."""
+    state_path, problem_path, _ = _paths(work, tile)
+    analysis, options = _load(state_path)
+    analysis = replace(analysis, timings=Timings())
+    tables = plan_tables(plan_with(analysis, options, _load(problem_path), solution))
+    ids = [*tables.sites["id"], *tables.hotspots["id"]]
+    return {"summary": tables.summary, "sites": sorted(f"{tile.slug}/{i}" for i in ids)}
 
 
 def finish_tile(

@@ -22,6 +22,7 @@ import pandas as pd
 import pyogrio
 
 from netplan.config import Scenario
+from netplan.evaluate import fairness_figures
 from netplan.i18n import Texts, texts
 from netplan.io.outputs import WGS84, write_csv, write_gpkg, write_json, write_kml, write_parquet
 from netplan.manifest import build_manifest
@@ -132,11 +133,30 @@ def national_summary(
     out["tiles"] = [_tile_row(work, done["summary"]) for work, done in tiles]
     out["provinces"] = _group_rows(tiles)
     out["regions"] = [
-        {**region, "tile": work.tile.name}
+        {**region, "province": work.tile.group or work.tile.name, "tile": work.tile.name}
         for work, done in tiles
         for region in done["summary"].get("regions", [])
     ]
+    out["fairness"] = {**_fairness(out["regions"]), "rules": scenario.fairness.model_dump()}
     return out
+
+
+def _fairness(regions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The lowest coverage and the Gini of coverage across the country's regencies (from
+    their rows: people and coverage before and after)."""
+    people = np.array([float(r.get("population") or 0.0) for r in regions])
+
+    def covered(key: str) -> np.ndarray | None:
+        shares = [r.get(key) for r in regions]
+        if any(v is None for v in shares):
+            return None
+        return people * np.array(shares, dtype=np.float64) / 100.0
+
+    before = covered("coverage_before_pct")
+    if before is None:
+        return {}
+    names = [str(r.get("name")) for r in regions]
+    return fairness_figures(people, before, covered("coverage_after_pct"), names)
 
 
 def _group_rows(tiles: list[tuple[Any, dict[str, Any]]]) -> list[dict[str, Any]]:

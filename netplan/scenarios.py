@@ -18,7 +18,8 @@ import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,16 +27,20 @@ import pandas as pd
 from netplan import progress
 from netplan.config import Scenario
 from netplan.evaluate import plan_tables
+from netplan.national import NationalModel, national_tiles, summarise_tiles
+from netplan.national_outputs import national_summary
 from netplan.optimize.problem import CoverageProblem, Design
+from netplan.optimize.solver import Solution
+from netplan.optimize.tiles import solve_tiles
 from netplan.pipeline import (
     Analysis,
     Options,
-    PlanResult,
     Timings,
     analyze,
     build_options,
     build_problem,
     solve_plan,
+    solver_settings,
 )
 
 logger = logging.getLogger(__name__)
@@ -65,27 +70,27 @@ REGION_KEYS = (
 
 @dataclass(frozen=True)
 class Sweep:
-    """The scenarios' table (one row per budget or target), each scenario's plan, and the
-    record that ``scenarios.json`` holds (everything the report shows)."""
+    """The scenarios' table (one row per budget or target), each scenario's solution, and
+    the record that ``scenarios.json`` holds (everything the report shows)."""
 
     table: pd.DataFrame
-    plans: list[PlanResult]
+    solutions: list[Solution]
     record: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class _Step:
-    """One solved scenario: its plan, its summary and the sites it builds."""
+    """One solved scenario: its solution, its summary and the sites it builds."""
 
     value: float
-    result: PlanResult
+    solution: Solution
     summary: dict[str, Any]
     sites: list[str]
     reproducible: bool
 
     @property
     def stops(self) -> list[str]:
-        return list(self.result.solution.time_stops)
+        return list(self.solution.time_stops)
 
 
 @dataclass(frozen=True)
@@ -97,9 +102,25 @@ class _Link:
     clock_stopped: bool = False
 
 
+class _Planner(Protocol):
+    """What a sweep needs of a region's (or a country's) shared work."""
+
+    @property
+    def mode(self) -> Mode: ...
+
+    def problem_at(self, value: float) -> CoverageProblem: ...
+
+    def plan(
+        self, problem: CoverageProblem, value: float, warm: Design | None
+    ) -> tuple[Solution, dict[str, Any], list[str]]: ...
+
+    def objective(self, scenario: Scenario) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class _Sweeper:
-    """The shared work of a sweep: one analysis, one set of options, one base problem."""
+    """The shared work of a region's sweep: one analysis, one set of options, one base
+    problem."""
 
     analysis: Analysis
     options: Options
@@ -114,24 +135,75 @@ class _Sweeper:
         before = float(pop[self.analysis.coverage_before.covered].sum(dtype=np.float64))
         return replace(self.base, budget=None, target=max(0.0, value * total - before))
 
-    def solve(self, value: float, link: _Link, *, keep_sites: bool) -> tuple[_Step, _Link]:
-        """One scenario of a sequence: warm-started from the previous plan in budget mode,
-        and with ``keep_sites`` forced to build every site the previous plan built.
-
-        A plan depends on the previous one when it starts from it (budget mode) or keeps
-        its sites: it is reproducible only when the clock stopped neither."""
-        problem = self.problem_at(value)
-        depends = link.design is not None and (self.mode == "budget" or keep_sites)
-        if keep_sites and link.design is not None:
-            problem = replace(problem, forced=_keep(problem, link.design))
-        warm = link.design if self.mode == "budget" else None
+    def plan(
+        self, problem: CoverageProblem, value: float, warm: Design | None
+    ) -> tuple[Solution, dict[str, Any], list[str]]:
         result = solve_plan(self.analysis, self.options, problem, warm=warm)
-        stopped = bool(result.solution.time_stops)
         tables = plan_tables(result)
         sites = sorted(map(str, [*tables.sites["id"], *tables.hotspots["id"]]))
-        inherited = depends and link.clock_stopped
-        step = _Step(value, result, tables.summary, sites, not stopped and not inherited)
-        return step, _Link(result.solution.design, clock_stopped=not step.reproducible)
+        return result.solution, tables.summary, sites
+
+    def objective(self, scenario: Scenario) -> dict[str, Any]:
+        evidence = self.analysis.evidence
+        boosted = evidence is not None and bool(evidence.dark_cells.size)
+        return _objective(scenario, bool(self.base.is_wifi.any()), boosted)
+
+
+@dataclass(frozen=True)
+class _TiledSweeper:
+    """The shared work of a national sweep: the tiles analysed once, one national model;
+    each scenario priced over the tiles (:func:`solve_tiles`) and summed up from the
+    tiles' figures, with a row per province and per regency."""
+
+    scenario: Scenario
+    model: NationalModel
+    cluster: Any
+    mode: Mode
+
+    def problem_at(self, value: float) -> CoverageProblem:
+        if self.mode == "budget":
+            return replace(self.model.problem, budget=value, target=None)
+        return replace(self.model.problem, budget=None, target=self.model.target(value))
+
+    def plan(
+        self, problem: CoverageProblem, value: float, warm: Design | None
+    ) -> tuple[Solution, dict[str, Any], list[str]]:
+        settings = solver_settings(self.scenario)
+        solution = solve_tiles(
+            problem, self.model.offsets, settings, client=self.cluster, warm=warm
+        )
+        tiles = summarise_tiles(self.cluster, self.model, solution)
+        key = "budget" if self.mode == "budget" else "target_coverage"
+        objective = self.scenario.objective.model_copy(
+            update={"budget": None, "target_coverage": None, key: value}
+        )
+        at = self.scenario.model_copy(update={"objective": objective})
+        summary = national_summary(at, tiles, solution)
+        return solution, summary, sorted(s for _, done in tiles for s in done["sites"])
+
+    def objective(self, scenario: Scenario) -> dict[str, Any]:
+        boosted = any(w.sizes.get("report_cells") for w in self.model.works)
+        return _objective(scenario, bool(self.model.problem.is_wifi.any()), boosted)
+
+
+def _solve_step(
+    sweeper: _Planner, value: float, link: _Link, *, keep_sites: bool
+) -> tuple[_Step, _Link]:
+    """One scenario of a sequence: warm-started from the previous plan in budget mode, and
+    with ``keep_sites`` forced to build every site the previous plan built.
+
+    A plan depends on the previous one when it starts from it (budget mode) or keeps its
+    sites: it is reproducible only when the clock stopped neither."""
+    problem = sweeper.problem_at(value)
+    depends = link.design is not None and (sweeper.mode == "budget" or keep_sites)
+    if keep_sites and link.design is not None:
+        problem = replace(problem, forced=_keep(problem, link.design))
+    warm = link.design if sweeper.mode == "budget" else None
+    solution, summary, sites = sweeper.plan(problem, value, warm)
+    stopped = bool(solution.time_stops)
+    inherited = depends and link.clock_stopped
+    step = _Step(value, solution, summary, sites, not stopped and not inherited)
+    return step, _Link(solution.design, clock_stopped=not step.reproducible)
 
 
 def parse_sweep(text: str) -> list[float]:
@@ -155,6 +227,8 @@ def run_sweep(
     budgets: list[float] | None = None,
     targets: list[float] | None = None,
     nested: bool = False,
+    out_dir: Path | None = None,
+    client: Any = None,
 ) -> Sweep:
     """Plan every budget (ascending) or coverage target, reusing coverage and footprints.
 
@@ -167,30 +241,44 @@ def run_sweep(
         Force each plan to keep the sites of the previous (smaller) scenario's plan, so the
         plans are rollout phases. The free plans (what a sweep without ``nested`` returns)
         are solved too, to measure what nesting costs.
+    out_dir, client
+        For a tiled (national) scenario: the sweep's folder (its tiles' work folder is kept
+        beside it while the sweep runs) and a Dask client (default: ``compute.scheduler``).
     """
     if (budgets is None) == (targets is None):
         raise ValueError("give budgets or targets")
     mode: Mode = "budget" if budgets is not None else "target"
     values = sorted(budgets if budgets is not None else targets or [])
+    if scenario.region.tiles is not None:
+        folder = out_dir or scenario.output_dir().with_name(f"{scenario.name}-scenarios")
+        with national_tiles(scenario, out_dir=folder, client=client) as (cluster, model):
+            return _sweep(scenario, _TiledSweeper(scenario, model, cluster, mode), values, nested)
     analysis = analyze(scenario, timings=Timings())
     options = build_options(analysis)
     sweeper = _Sweeper(analysis, options, build_problem(analysis, options), mode)
+    return _sweep(scenario, sweeper, values, nested)
+
+
+def _sweep(scenario: Scenario, sweeper: _Planner, values: list[float], nested: bool) -> Sweep:
+    """Every value in order: the free plans, and with ``nested`` the plans keeping the
+    previous one's sites."""
     free: list[_Step] = []
     kept: list[_Step] = []
     free_link = kept_link = _Link()
     with progress.task("Scenarios", total=len(values)) as advance:
         for value in values:
-            loose, free_link = sweeper.solve(value, free_link, keep_sites=False)
+            loose, free_link = _solve_step(sweeper, value, free_link, keep_sites=False)
             free.append(loose)
             if nested and kept:
-                step, kept_link = sweeper.solve(value, kept_link, keep_sites=True)
+                step, kept_link = _solve_step(sweeper, value, kept_link, keep_sites=True)
             else:  # a free sweep, or the first phase (it keeps nothing): the free plan
                 step, kept_link = loose, free_link
             kept.append(step)
             _log_step(scenario, step)
             advance(1)
+    mode = sweeper.mode
     record = scenarios_record(scenario, sweeper, kept, free if nested else None)
-    return Sweep(_table(kept, mode, free if nested else None), [s.result for s in kept], record)
+    return Sweep(_table(kept, mode, free if nested else None), [s.solution for s in kept], record)
 
 
 def _keep(problem: CoverageProblem, design: Design) -> np.ndarray:
@@ -221,7 +309,7 @@ def _log_step(scenario: Scenario, step: _Step) -> None:
 
 def scenarios_record(
     scenario: Scenario,
-    sweeper: _Sweeper,
+    sweeper: _Planner,
     steps: Sequence[_Step],
     free: Sequence[_Step] | None,
 ) -> dict[str, Any]:
@@ -240,7 +328,7 @@ def scenarios_record(
         "scenario": scenario.name,
         "currency": scenario.currency,
         "mode": sweeper.mode,
-        "objective": _objective(scenario, sweeper),
+        "objective": sweeper.objective(scenario),
         "population_total": first.get("population_total"),
         "coverage_before_pct": first.get("coverage_before_pct"),
         "villages_total": first.get("villages_total"),
@@ -251,14 +339,13 @@ def scenarios_record(
     }
 
 
-def _objective(scenario: Scenario, sweeper: _Sweeper) -> dict[str, Any]:
-    """What the solver's objective (and so its bound) counts: the gap's explanation needs it."""
-    evidence = sweeper.analysis.evidence
-    boosted = evidence is not None and scenario.reports.weight != 1.0 and evidence.dark_cells.size
+def _objective(scenario: Scenario, has_wifi: bool, boosted: bool) -> dict[str, Any]:
+    """What the solver's objective (and so its bound) counts: the gap's explanation needs it.
+    ``boosted``: citizen reports marked cells without signal, so their weight counts."""
     return {
         "maximise": scenario.objective.maximise,
         "demand_weight": scenario.demand.weight,
-        "wifi_weight": scenario.objective.wifi_weight if bool(sweeper.base.is_wifi.any()) else 0.0,
+        "wifi_weight": scenario.objective.wifi_weight if has_wifi else 0.0,
         "reports_weight": scenario.reports.weight if boosted else 1.0,
     }
 
@@ -287,6 +374,7 @@ def _entry(step: _Step, mode: Mode) -> dict[str, Any]:
         "stages_stopped_by_time": step.stops,
         "sites": step.sites,
         "regions": [_region(r) for r in s["regions"]],
+        **({"provinces": s["provinces"]} if "provinces" in s else {}),
         "fairness": {k: v for k, v in s["fairness"].items() if k != "rules"},
     }
 
@@ -306,6 +394,8 @@ def _villages_gaining(figures: dict[str, Any]) -> int | None:
 
 def _region(figures: dict[str, Any]) -> dict[str, Any]:
     out = {key: figures.get(key) for key in REGION_KEYS}
+    if "province" in figures:  # a national sweep's regency names its province
+        out["province"] = figures["province"]
     out["villages_gaining_signal"] = _villages_gaining(figures)
     return out
 

@@ -21,7 +21,6 @@ from netplan.cli.options import (
     time_stop_note,
 )
 from netplan.config import Scenario, default_config_path, load_scenario
-from netplan.errors import ConfigError
 from netplan.i18n import Texts, texts
 from netplan.io.outputs import write_csv, write_json
 from netplan.io.run_folder import atomic_dir, claim_output_dir
@@ -100,16 +99,13 @@ def scenarios(
         config or default_config_path(),
         overrides={**scheduler_overrides(scheduler), **lang_overrides(lang)},
     )
-    if scenario.region.tiles is not None:
-        raise ConfigError(
-            f"{scenario.source}: netplan scenarios does not sweep a tiled (national) scenario "
-            "yet; run netplan plan --budget X for each budget, or drop region.tiles"
-        )
     language = scenario.output.lang
     progress.set_language(language)
     folder = out or scenario.output_dir().with_name(f"{scenario.name}-scenarios")
     with claim_output_dir(folder, overwrite=overwrite, inputs=scenario.input_paths()):
-        sweep = run_sweep(scenario, budgets=budget_list, targets=target_list, nested=nested)
+        sweep = run_sweep(
+            scenario, budgets=budget_list, targets=target_list, nested=nested, out_dir=folder
+        )
         _write_sweep(folder, sweep, language)
     _echo_summary(sweep, scenario, texts(language))
     click.echo(texts(language).format("outputs: {folder}", folder=folder))
@@ -118,7 +114,7 @@ def scenarios(
 def _echo_summary(sweep: Sweep, scenario: Scenario, t: Texts) -> None:
     """One line per scenario on stdout; notes on reproducibility on stderr."""
     record = sweep.record
-    for entry, planned in zip(record["scenarios"], sweep.plans, strict=True):
+    for entry, solution in zip(record["scenarios"], sweep.solutions, strict=True):
         label = _label(entry, scenario.currency, t)
         click.echo(
             t.format(
@@ -136,8 +132,8 @@ def _echo_summary(sweep: Sweep, scenario: Scenario, t: Texts) -> None:
             )
         )
         value = entry["budget"] if entry["budget"] is not None else entry["target_coverage"]
-        if planned.solution.stopped_by_time:
-            click.echo(f"{value:,.6g}: {time_stop_note(planned.solution.time_stops, t)}", err=True)
+        if solution.stopped_by_time:
+            click.echo(f"{value:,.6g}: {time_stop_note(solution.time_stops, t)}", err=True)
         elif not entry["reproducible"]:
             note = t.gettext(
                 "note: starts from (or keeps) the plan of a smaller scenario that the time "

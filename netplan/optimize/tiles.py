@@ -21,7 +21,7 @@ from netplan.optimize.clusters import share_budget, split
 from netplan.optimize.curve import greedy_prefixes
 from netplan.optimize.merge import Offsets
 from netplan.optimize.model import SolverSettings
-from netplan.optimize.problem import CoverageProblem
+from netplan.optimize.problem import CoverageProblem, Design
 from netplan.optimize.solver import Solution, relative_gap, solve
 
 logger = logging.getLogger(__name__)
@@ -61,12 +61,14 @@ def solve_tiles(
     settings: SolverSettings,
     *,
     client: Any = None,
+    warm: Design | None = None,
 ) -> Solution:
     """The national plan over the tiles of ``problem`` (:func:`merge_problems`' answer),
-    each tile's priced solves on ``client``'s workers when one is given."""
+    each tile's priced solves on ``client``'s workers when one is given. ``warm`` (a plan
+    to start from) is used where the whole model is solved."""
     tiles = offsets.sites.size - 1
     if tiles < 2 or not priced_over_tiles(problem):
-        return solve(problem, settings, client=client)
+        return solve(problem, settings, warm=warm, client=client)
     start = time.perf_counter()
     label = np.repeat(np.arange(tiles), np.diff(offsets.sites))
     parts = split(problem, max_parts=tiles, clusters=(tiles, label))

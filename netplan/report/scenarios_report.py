@@ -227,6 +227,7 @@ def scenarios_html(data: Mapping[str, Any], lang: str | None = None) -> str:
         "fairness": _fairness_view(w, entries),
         "regions": _regions_view(w, entries),
         "regions_chart": _regions_chart(w, entries),
+        "provinces": _provinces_table(w, entries),
         "notes": list(enumerate(w.notes.texts, start=1)),
     }
     return str(render("scenarios.html", lang=w.t.lang, **context))
@@ -784,6 +785,44 @@ def _regions_view(w: _Words, entries: Sequence[Mapping[str, Any]]) -> RegionsVie
     return RegionsView(headers, groups)
 
 
+# --- provinces: a national sweep's rows per province -------------------------------------
+
+
+def _provinces(entries: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The provinces of a national sweep (its first scenario's order); none for a region."""
+    return [str(p.get("name")) for p in entries[0].get("provinces") or []] if entries else []
+
+
+def _province_of(entry: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    return next((p for p in entry.get("provinces") or [] if str(p.get("name")) == name), {})
+
+
+def _provinces_table(w: _Words, entries: Sequence[Mapping[str, Any]]) -> Table | None:
+    """Per province: people, coverage before, and coverage after and spend in each
+    scenario (None when the sweep is not national)."""
+    names = _provinces(entries)
+    if not names:
+        return None
+    rows = []
+    for name in names:
+        first = _province_of(entries[0], name)
+        row = [
+            Cell(name, numeric=False),
+            Cell(w.whole(first.get("population_total"))),
+            Cell(w.t.percent(first.get("coverage_before_pct"))),
+        ]
+        for e in entries:
+            figures = _province_of(e, name)
+            row.append(Cell(w.t.percent(figures.get("coverage_after_pct"))))
+            row.append(Cell(w.money(figures.get("total_cost"))))
+        rows.append(row)
+    headers = [w._("Province"), w._("Population"), w._("Coverage before")]
+    for e in entries:
+        headers.append(w._("Coverage after: {scenario}", scenario=w.scenario(e)))
+        headers.append(w._("Spend: {scenario}", scenario=w.scenario(e)))
+    return Table(headers, rows)
+
+
 # --- files ---------------------------------------------------------------------------------
 
 
@@ -895,6 +934,9 @@ def write_scenarios_xlsx(path: Path, data: Mapping[str, Any], lang: str | None =
     _fill(summary, _summary_columns(w, data), entries)
     regions = book.create_sheet(_sheet_title(w._("Regencies")))
     _fill(regions, _region_columns(w), list(_region_rows(entries)))
+    if _provinces(entries):
+        provinces = book.create_sheet(_sheet_title(w._("Provinces")))
+        _fill(provinces, _province_columns(w), list(_province_rows(entries)))
     if data["nesting"].get("requested"):
         nesting = book.create_sheet(_sheet_title(w._("Nesting cost")))
         _fill(nesting, _nesting_columns(w), list(_nesting_rows(data)))
@@ -980,6 +1022,31 @@ def _region_columns(w: _Words) -> list[_Column]:
         _Column(f"{w._('Spend')} {c}", lambda x: x["region"].get("spend"), _WHOLE),
         _Column(w._("New towers"), lambda x: x["region"].get("new_towers"), _WHOLE),
         _Column(w._("Public WiFi points"), lambda x: x["region"].get("new_wifi"), _WHOLE),
+    ]
+
+
+def _province_rows(entries: Sequence[Mapping[str, Any]]) -> Iterable[dict[str, Any]]:
+    for name in _provinces(entries):
+        for e in entries:
+            yield {"scenario": e, "province": {"name": name, **_province_of(e, name)}}
+
+
+def _province_columns(w: _Words) -> list[_Column]:
+    c = f"({w.currency})"
+
+    def of(key: str) -> Callable[[Mapping[str, Any]], Any]:
+        return lambda x: x["province"].get(key)
+
+    return [
+        _Column(w._("Province"), of("name")),
+        _scenario_column(w),
+        _Column(w._("Population"), of("population_total"), _WHOLE),
+        _Column(f"{w._('Coverage before')} (%)", of("coverage_before_pct"), _ONE),
+        _Column(f"{w._('Coverage after')} (%)", of("coverage_after_pct"), _ONE),
+        _Column(w._("People newly covered"), of("population_newly_covered"), _WHOLE),
+        _Column(f"{w._('Spend')} {c}", of("total_cost"), _WHOLE),
+        _Column(w._("New towers"), of("new_towers"), _WHOLE),
+        _Column(w._("Public WiFi points"), of("new_wifi"), _WHOLE),
     ]
 
 

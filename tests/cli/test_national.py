@@ -131,12 +131,60 @@ def test_validate_reports_each_tile(tmp_path: Path) -> None:
     assert "EPSG:32754" in result.output
 
 
-def test_a_sweep_of_a_tiled_scenario_is_refused_before_any_work(tmp_path: Path) -> None:
-    config = write_archipelago(tmp_path / "s", config=TILED)
-    result = CliRunner().invoke(cli, ["scenarios", "--config", str(config), "--budgets", "1e9,2e9"])
-    assert result.exit_code == 2
-    assert "region.tiles" in result.output
-    assert not (tmp_path / "s" / "out").exists()
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``netplan scenarios`` on the two-island scenario, whole and as tiles, from the
+    command line."""
+    folder = tmp_path_factory.mktemp("sweeps")
+    out = {}
+    for name, config in (("whole", {}), ("tiled", TILED)):
+        path = write_archipelago(folder / name, config=config)
+        target = folder / f"{name}-scenarios"
+        result = CliRunner().invoke(
+            cli,
+            ["scenarios", "--config", str(path), "--budgets", "2e9,6e9,2e10", "--out", str(target)],
+        )
+        assert result.exit_code == 0, result.output
+        out[name] = (target, json.loads((target / "scenarios.json").read_text()))
+    return out
+
+
+def test_a_tiled_sweep_has_the_untiled_plans(sweeps: dict[str, Any]) -> None:
+    (_, whole), (folder, tiled) = sweeps["whole"], sweeps["tiled"]
+    assert [e["budget"] for e in tiled["scenarios"]] == [2e9, 6e9, 2e10]
+    for w, t in zip(whole["scenarios"], tiled["scenarios"], strict=True):
+        assert t["solver"]["objective"] == pytest.approx(w["solver"]["objective"], rel=1e-6)
+        assert t["population_newly_covered"] == pytest.approx(w["population_newly_covered"])
+        assert t["total_cost"] == pytest.approx(w["total_cost"], rel=1e-6)
+        assert t["new_towers"] == w["new_towers"]
+        assert t["fairness"]["gini_after"] == pytest.approx(w["fairness"]["gini_after"], abs=1e-3)
+        assert t["fairness"]["lowest_region_after"] == w["fairness"]["lowest_region_after"]
+    # coverage rises with the budget, and more money covers more people
+    covered = [e["population_newly_covered"] for e in tiled["scenarios"]]
+    assert covered == sorted(covered) and covered[-1] > covered[0]
+    for name in ("scenarios.csv", "scenarios.html", "scenarios.xlsx"):
+        assert (folder / name).is_file()
+    assert not (folder.parent / f".{folder.name}.tiles").exists()  # the work is cleared
+
+
+def test_a_tiled_sweep_has_a_row_per_province_and_regency(sweeps: dict[str, Any]) -> None:
+    folder, record = sweeps["tiled"]
+    for entry in record["scenarios"]:
+        provinces = {p["name"]: p for p in entry["provinces"]}
+        assert set(provinces) == {"Alpha island", "Beta island"}  # tiles by island
+        regencies = {r["province"]: r for r in entry["regions"]}  # one regency per island
+        assert {r["name"] for r in regencies.values()} == {"Alpha", "Beta"}
+        for name, province in provinces.items():
+            regency = regencies[name]
+            assert province["coverage_after_pct"] == pytest.approx(
+                regency["coverage_after_pct"], abs=0.02
+            )
+            assert province["new_towers"] == regency["new_towers"]
+        assert sum(p["total_cost"] for p in provinces.values()) == pytest.approx(
+            entry["total_cost"], rel=1e-6
+        )
+    page = (folder / "scenarios.html").read_text()
+    assert "Provinces" in page and "Alpha island" in page and "Beta island" in page
 
 
 def test_a_national_coverage_target_is_the_countrys(tmp_path: Path) -> None:
