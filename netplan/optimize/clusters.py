@@ -317,15 +317,21 @@ def share_budget(
 def _priced_step(
     clusters: list[Cluster], price: float, settings: SolverSettings, client: Any
 ) -> list[Priced]:
-    """Every cluster's plan at ``price``; the time left (``settings.time_limit_s``) is
-    shared among the solves that run one after another on each worker (or here)."""
+    """Every cluster's plan at ``price``, each on one thread (a cluster of workers solves
+    several at once; SCIP's concurrent mode beside them would oversubscribe the cores); the
+    time left (``settings.time_limit_s``) is shared among the solves that run one after
+    another on each worker (or here)."""
     slots = 1
     if client is not None:
         slots = max(1, sum(client.nthreads().values()))
     rounds = math.ceil(len(clusters) / slots)
-    each = replace(settings, time_limit_s=max(settings.time_limit_s / rounds, 0.05))
-    items = [(c.problem, price) for c in clusters]
-    return map_sites(_solve_priced, each, items, client=client, batch_size=1)
+    each = replace(settings, time_limit_s=max(settings.time_limit_s / rounds, 0.05), workers=1)
+    # the largest first: no worker is left solving a large cluster while the others wait
+    order = sorted(range(len(clusters)), key=lambda i: -clusters[i].problem.n_options)
+    items = [(clusters[i].problem, price) for i in order]
+    priced = map_sites(_solve_priced, each, items, client=client, batch_size=1)
+    solved = dict(zip(order, priced, strict=True))
+    return [solved[i] for i in range(len(clusters))]
 
 
 def _within_gap(
