@@ -14,13 +14,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import rasterio
 from affine import Affine
+from numba import njit
 from pyproj import CRS, Transformer
 from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError, WindowError
 from rasterio.io import MemoryFile
 from rasterio.shutil import copy as rio_copy
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window, from_bounds
-from scipy.ndimage import map_coordinates
 
 from netplan import memory
 from netplan.errors import InputError
@@ -216,19 +216,22 @@ def _pixel_area_km2(src: rasterio.DatasetReader, win: Window) -> float:
 
 def read_elevation(path: Path, grid: Grid) -> np.ndarray:
     """Elevation (m) on the grid: the DEM sampled bilinearly at each cell's centre; NaN where
-    the DEM has no data. Only the DEM's window over the grid is read, and each cell's value
-    depends on that cell alone (not on the grid's extent, as a warp's would), so a tile of
-    a national run sees the same ground as the whole country in one grid."""
+    the DEM has no data. Only the DEM's window over the grid is read, kept in its own type
+    (a 100 m DEM under a 1 km grid is read once, not copied to floats), and each cell's
+    value depends on that cell alone (not on the grid's extent, as a warp's would), so a
+    tile of a national run sees the same ground as the whole country in one grid."""
     with _open(path, "elevation") as src:
         _check_georeferenced(src, path, "elevation")
         window = _padded(_window_over_grid(src, grid, path, "elevation"), src, pixels=2)
         with _pixels_of(path, "elevation"):
-            dem = src.read(1, window=window, masked=True).astype(np.float32).filled(np.nan)
-        has_data = np.isfinite(dem).astype(np.float32)
-        ground = np.where(has_data > 0, dem, np.float32(0.0))
+            dem = src.read(1, window=window, masked=True)
         to_pixel = ~src.transform  # whole-raster pixels: the same numbers for any window
         to_src = Transformer.from_crs(grid.crs, src.crs, always_xy=True)
         height, width = src.height, src.width
+    values = np.ma.getdata(dem)
+    has_data = ~np.ma.getmaskarray(dem)
+    if np.issubdtype(values.dtype, np.floating):
+        has_data &= np.isfinite(values)
     out = np.empty(grid.shape, dtype=np.float32)
     xs, ys = grid.coords()
     for start in range(0, grid.height, BLOCK_ROWS):
@@ -237,17 +240,43 @@ def read_elevation(path: Path, grid: Grid) -> np.ndarray:
         sx, sy = to_src.transform(gx.ravel(), gy.ravel())
         col, row = to_pixel * (np.asarray(sx), np.asarray(sy))
         row, col = np.asarray(row), np.asarray(col)
-        at = [row - (window.row_off + 0.5), col - (window.col_off + 0.5)]
-        # bilinear over the pixels that have data only (a nodata pixel must not blank its
-        # neighbours): interpolate the values and the weights, then divide
-        total = map_coordinates(ground, at, order=1, mode="nearest")
-        weight = map_coordinates(has_data, at, order=1, mode="nearest")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            values = np.where(weight > 1e-6, total / weight, np.nan)
+        block = _bilinear(
+            values, has_data, row - (window.row_off + 0.5), col - (window.col_off + 0.5)
+        )
         # the DEM's edge pixels reach to its edge; beyond it there is no ground
-        off_dem = (row < 0) | (row > height) | (col < 0) | (col > width)
-        values[off_dem] = np.nan
-        out[start : start + rows.size] = values.reshape(rows.size, xs.size)
+        block[(row < 0) | (row > height) | (col < 0) | (col > width)] = np.nan
+        out[start : start + rows.size] = block.reshape(rows.size, xs.size)
+    return out
+
+
+@njit(cache=True)
+def _bilinear(
+    values: np.ndarray, has_data: np.ndarray, row: np.ndarray, col: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``values`` interpolated bilinearly at fractional pixel positions (pixel centres at
+    whole numbers; outside the array, its edge pixels), over the pixels that have data only:
+    a nodata pixel must not blank its neighbours, so the weights of the pixels with data are
+    summed and divided out. NaN where no neighbour has data."""
+    height, width = values.shape
+    out = np.full(row.size, np.nan, dtype=np.float32)
+    for i in range(row.size):
+        if not (np.isfinite(row[i]) and np.isfinite(col[i])):
+            continue
+        r = min(max(row[i], 0.0), height - 1.0)
+        c = min(max(col[i], 0.0), width - 1.0)
+        r0 = min(int(r), max(height - 2, 0))
+        c0 = min(int(c), max(width - 2, 0))
+        fr, fc = r - r0, c - c0
+        total = weight = 0.0
+        for dr in range(2):
+            for dc in range(2):
+                rr, cc = min(r0 + dr, height - 1), min(c0 + dc, width - 1)
+                w = (fr if dr else 1.0 - fr) * (fc if dc else 1.0 - fc)
+                if w > 0.0 and has_data[rr, cc]:
+                    total += w * values[rr, cc]
+                    weight += w
+        if weight > 1e-6:
+            out[i] = total / weight
     return out
 
 
