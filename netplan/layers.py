@@ -35,7 +35,7 @@ from netplan.population import (
 )
 from netplan.signal_reports import is_dark
 from netplan.sites import empty_sites, group_cells_into_sites
-from netplan.tiles import MAX_REGION_SCALE_ERROR, Tile, scale_error
+from netplan.tiles import MAX_REGION_SCALE_ERROR, Tile, scale_error, utm_zone
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -194,8 +194,7 @@ def _configured_crs(scenario: Scenario, boundaries: gpd.GeoDataFrame) -> CRS:
         if not crs.is_projected:
             raise InputError(f"region.crs {scenario.region.crs} is not a projected (metric) CRS")
         return crs
-    utm = boundaries.estimate_utm_crs()
-    return CRS.from_user_input(utm)
+    return utm_zone(boundaries)
 
 
 def load_layers(

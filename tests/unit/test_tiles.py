@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from pyproj import CRS, Geod
 from rasterio.transform import from_origin
 
@@ -21,7 +23,7 @@ from netplan.grid import Grid, make_grid
 from netplan.io.rasters import read_elevation
 from netplan.layers import grid_crs, read_boundaries
 from netplan.testing import write_scenario
-from netplan.tiles import halo_m, make_tiles, scale_error, tile_crs
+from netplan.tiles import halo_m, make_tiles, scale_error, tile_crs, utm_zone
 
 
 def _boxes(*boxes: tuple[float, float, float, float], **fields: list[str]) -> gpd.GeoDataFrame:
@@ -232,3 +234,54 @@ def test_a_nodata_pixel_does_not_blank_its_neighbours(tmp_path: Path) -> None:
     assert np.isnan(heights[20, 20])  # its own cell has no ground
     assert heights[20, 21] == 500.0 and heights[19, 20] == 500.0  # the neighbours keep theirs
     assert np.isfinite(heights).sum() == 40 * 40 - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    west=st.floats(-179.0, 170.0),
+    south=st.floats(-79.0, 75.0),
+    width=st.floats(0.01, 8.0),
+    height=st.floats(0.01, 8.0),
+)
+@example(west=4.0, south=-1.0, width=4.0, height=2.0)  # on zones' edges: west, north
+def test_a_tiles_utm_zone_is_the_one_geopandas_estimates(
+    west: float, south: float, width: float, height: float
+) -> None:
+    frame = _boxes((west, south, west + width, south + height))
+    assert utm_zone(frame) == CRS.from_user_input(frame.estimate_utm_crs())
+
+
+def test_a_tile_reads_a_changed_layer_anew(tmp_path: Path) -> None:
+    """A national run keeps each layer it parsed; a file changed since is read again."""
+    from netplan.io.vectors import read_vector
+
+    path = tmp_path / "pois.geojson"
+    box = gpd.GeoSeries([shapely.box(280_000, 9_540_000, 300_000, 9_560_000)], crs="EPSG:32754")
+    for ids in (["a", "b", "c"], ["later", "c"]):
+        gpd.GeoDataFrame(
+            {"id": ids},
+            geometry=gpd.points_from_xy(np.linspace(139.05, 139.15, len(ids)), [-4.05] * len(ids)),
+            crs="EPSG:4326",
+        ).to_file(path)
+        assert read_vector(path, "pois", within=box)["id"].tolist() == ids  # in file order
+
+
+def test_heights_are_bilinear_over_the_pixels_that_have_data() -> None:
+    """The compiled sampler against the same interpolation written with scipy: values and
+    data weights interpolated at each point (edge pixels beyond the edge), then divided."""
+    from scipy.ndimage import map_coordinates
+
+    from netplan.io.rasters import _bilinear
+
+    rng = np.random.default_rng(7)
+    for shape in ((1, 1), (1, 5), (6, 1), (30, 40)):
+        values = rng.integers(-50, 3000, size=shape).astype(np.int16)
+        has_data = rng.random(shape) > 0.3
+        rows = rng.uniform(-2, shape[0] + 1, 500)
+        cols = rng.uniform(-2, shape[1] + 1, 500)
+        ground = np.where(has_data, values, 0).astype(np.float64)
+        total = map_coordinates(ground, [rows, cols], order=1, mode="nearest")
+        weight = map_coordinates(has_data.astype(np.float64), [rows, cols], order=1, mode="nearest")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            expected = np.where(weight > 1e-6, total / weight, np.nan).astype(np.float32)
+        np.testing.assert_allclose(_bilinear(values, has_data, rows, cols), expected, rtol=1e-6)
