@@ -234,7 +234,7 @@ def load_layers(
     )
     _add_elevation(reader, data)
     layers_cfg = scenario.layers
-    existing = reader.attempt(lambda: _existing_sites(scenario, crs, grid, inputs, reader.placed))
+    existing = reader.attempt(lambda: _existing_sites(reader))
     fiber_lines = reader.vector("fiber", layers_cfg.fiber)
     fiber_nodes = reader.vector("fiber_nodes", layers_cfg.fiber_nodes)
     pois = _pois(reader)
@@ -301,20 +301,18 @@ class _LayerReader:
         vectors.check_not_swapped(gdf, self.lonlat, path, key)
         return _inside(gdf.to_crs(self.crs), self.grid, path, key, may_be_empty=self.on_tile)
 
+    def read(self, path: Path, key: str) -> gpd.GeoDataFrame:
+        """The layer at ``path`` as read (on a tile, only its features near the tile)."""
+        within = gpd.GeoSeries([shapely.box(*self.grid.bounds)], crs=self.crs)
+        return vectors.read_vector(path, key, within=within if self.on_tile else None)
+
     def vector(self, key: str, path: Path | None) -> gpd.GeoDataFrame | None:
         """The vector layer ``layers.<key>`` placed on the grid; None when not configured,
         failing (with problems collected) or empty."""
         if path is None:
             return None
         self.inputs[f"layers.{key}"] = path
-        within = gpd.GeoSeries([shapely.box(*self.grid.bounds)], crs=self.crs)
-        found = self.attempt(
-            lambda: self.placed(
-                vectors.read_vector(path, key, within=within if self.on_tile else None),
-                path,
-                key,
-            )
-        )
+        found = self.attempt(lambda: self.placed(self.read(path, key), path, key))
         return None if found is None or found.empty else found
 
 
@@ -726,19 +724,14 @@ def _unique_ids(gdf: gpd.GeoDataFrame, path: Path, what: str) -> gpd.GeoDataFram
     return gdf
 
 
-def _existing_sites(
-    scenario: Scenario,
-    crs: CRS,
-    grid: Grid,
-    inputs: dict[str, Path],
-    placed: Callable[[gpd.GeoDataFrame, Path, str], gpd.GeoDataFrame],
-) -> gpd.GeoDataFrame:
+def _existing_sites(reader: _LayerReader) -> gpd.GeoDataFrame:
+    scenario, crs, placed = reader.scenario, reader.crs, reader.placed
     path = scenario.layers.towers
     tech = scenario.existing_technology
     if path is None:
         logger.warning("no towers layer: every populated cell counts as a blank spot")
         return empty_sites(crs)
-    inputs["layers.towers"] = path
+    reader.inputs["layers.towers"] = path
     if vectors.is_opencellid(path):
         cells = vectors.read_opencellid(path)
         if cells.empty:
@@ -757,7 +750,7 @@ def _existing_sites(
         )
         logger.info("towers: %d OpenCelliD cells grouped into %d sites", len(cells), len(sites))
         return sites
-    gdf = placed(vectors.read_vector(path, "towers"), path, "towers")
+    gdf = placed(reader.read(path, "towers"), path, "towers")
     gdf = _unique_ids(_with_ids(gdf, "id", "BTS-"), path, "towers")
     if "technology" not in gdf.columns:
         gdf["technology"] = tech

@@ -7,6 +7,7 @@ file, the row or column, and the fix.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import logging
@@ -18,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyogrio.errors import DataSourceError
 
 from netplan.errors import InputError
@@ -116,16 +118,41 @@ def _readable_source(path: Path) -> Path | io.BytesIO:
 def read_vector(path: Path, what: str, *, within: gpd.GeoSeries | None = None) -> gpd.GeoDataFrame:
     """A GeoJSON / GeoPackage / Shapefile layer, or a CSV of lon/lat points (EPSG:4326).
 
-    ``within`` (a box with its CRS; a tile of a national run) reads only the features whose
-    extent meets it, so each tile does not read the country's layer whole; none is no error.
+    ``within`` (a box with its CRS; a tile of a national run) keeps only the features whose
+    extent meets it; none is no error. The layer is then parsed and checked once per process
+    and kept (until the file changes): a GeoJSON has no index, so a worker planning many
+    tiles would otherwise parse the country's layer once per tile.
     """
     problem = file_problem(path)
     if problem is not None:
         raise InputError(f"{path}: {what} file {problem}; check the scenario's path for {what}")
     if path.suffix.lower() == ".csv":
         return _points_from_csv(read_table(path, what), path, what)
+    if within is None:
+        return _checked_layer(path, what)
+    stat = path.stat()
+    whole = _kept_layer(path.resolve(), what, stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    box = shapely.box(*within.to_crs(whole.crs).total_bounds)
+    rows = np.sort(whole.sindex.query(box, predicate="intersects"))
+    return whole.iloc[rows].reset_index(drop=True)
+
+
+#: layers kept per process: more than a scenario has (boundaries, towers, fiber, fiber nodes,
+#: villages, points of interest)
+_KEPT_LAYERS = 12
+
+
+@functools.lru_cache(maxsize=_KEPT_LAYERS)
+def _kept_layer(path: Path, what: str, *stamp: int) -> gpd.GeoDataFrame:
+    """:func:`_checked_layer`, kept per process; ``stamp`` (the file's modification time,
+    size and inode) makes a changed file read anew."""
+    return _checked_layer(path, what)
+
+
+def _checked_layer(path: Path, what: str) -> gpd.GeoDataFrame:
+    """The layer read whole, with a CRS, features, and a valid geometry on each."""
     try:
-        gdf = gpd.read_file(_readable_source(path), bbox=within)
+        gdf = gpd.read_file(_readable_source(path))
     except (DataSourceError, ValueError, OSError) as exc:
         raise InputError(f"{path}: cannot read {what} ({exc}); expected GeoJSON or GPKG") from exc
     if gdf.crs is None:
@@ -133,7 +160,7 @@ def read_vector(path: Path, what: str, *, within: gpd.GeoSeries | None = None) -
             f"{path}: {what} layer has no CRS; assign one "
             f"(e.g. ogr2ogr -a_srs EPSG:4326 out.gpkg {path.name})"
         )
-    if len(gdf) == 0 and within is None:
+    if len(gdf) == 0:
         raise InputError(f"{path}: {what} layer has no features")
     missing = gdf.geometry.isna() | gdf.geometry.is_empty
     if missing.any():
