@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.numbers import format_decimal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import netplan
 from netplan.i18n import catalogue, texts
@@ -84,3 +87,20 @@ def test_numbers_follow_each_language() -> None:
     assert texts("id").money(None, "IDR") == texts("id").missing
     with pytest.raises(ValueError, match="not one of"):
         texts("fr")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    value=st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e18, max_value=1e18),
+        st.integers(min_value=-(10**15), max_value=10**15),
+    ),
+    decimals=st.integers(min_value=0, max_value=3),
+    lang=st.sampled_from(["en", "id"]),
+)
+def test_numbers_read_as_the_locale_writes_them(value: float, decimals: int, lang: str) -> None:
+    """Numbers are grouped and marked as CLDR (Babel) writes them in each language: 1,234.5
+    in English, 1.234,5 in Indonesian, never "-0"."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    expected = format_decimal(round(float(value), decimals) + 0.0, format=pattern, locale=lang)
+    assert texts(lang).number(value, decimals) == expected
