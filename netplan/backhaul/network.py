@@ -140,7 +140,7 @@ class _LinkTable:
     """Candidate links collected one row at a time, each costed over the planning horizon."""
 
     def __init__(self, sites: pd.DataFrame, horizon_years: float) -> None:
-        self.sites = sites
+        self.site_ids = sites["id"].astype(str).tolist()
         self.horizon_years = horizon_years
         self.rows: list[dict[str, object]] = []
 
@@ -165,7 +165,7 @@ class _LinkTable:
                 "kind": kind,
                 "type": LINK_TYPES[kind],
                 "from": tail_name,
-                "to": str(self.sites["id"].iat[head]),
+                "to": self.site_ids[head],
                 "length_km": round(length, 3),
                 "terrain": terrain,
                 "capacity_mbps": capacity,
@@ -271,9 +271,9 @@ def _microwave(
     k = scenario.coverage.k_factor
     # tails: hubs first (index -1), then new towers (their group index)
     tails = [(-1, name, p, h) for name, p, h in hubs]
+    masts = sites["mast_m"].to_numpy(dtype=float).tolist()
     tails += [
-        (i, str(sites["id"].iat[i]), points[i], float(sites["mast_m"].iat[i]))
-        for i in np.flatnonzero(is_tower).tolist()
+        (i, str(sites["id"].iat[i]), points[i], masts[i]) for i in np.flatnonzero(is_tower).tolist()
     ]
     if not tails:
         return
@@ -293,7 +293,7 @@ def _microwave(
                 q,
                 p,
                 height_a_m=tail_height,
-                height_b_m=float(sites["mast_m"].iat[head]),
+                height_b_m=masts[head],
                 frequency_mhz=mw.frequency_mhz,
                 clearance=mw.fresnel_clearance,
                 k_factor=k,

@@ -161,10 +161,19 @@ def tidy_geometries(geometries: gpd.GeoSeries, *, name: str) -> gpd.GeoSeries:
             repaired = np.array([_polygonal(g) for g in repaired], dtype=object)
         shapes[invalid] = repaired
         logger.info("%s: repaired %d invalid geometries", name, int(invalid.sum()))
-    grid = 10.0**-COORDINATE_DECIMALS
-    snapped = shapely.set_precision(shapes, grid)
-    exact = shapely.transform(snapped, lambda xy: np.round(xy, COORDINATE_DECIMALS))
+    # a valid geometry already on the grid (a layer read back from a file netplan wrote) is
+    # kept: snapping it again would cost the most of writing a run's files and change nothing
+    snap = present & (invalid | _off_grid(shapes))
+    shapes[snap] = shapely.set_precision(shapes[snap], 10.0**-COORDINATE_DECIMALS)
+    exact = shapely.transform(shapes, lambda xy: np.round(xy, COORDINATE_DECIMALS))
     return gpd.GeoSeries(exact, index=geometries.index, crs=geometries.crs)
+
+
+def _off_grid(shapes: np.ndarray) -> np.ndarray:
+    """Which geometries have a coordinate not on the :data:`COORDINATE_DECIMALS` grid."""
+    coords, owner = shapely.get_coordinates(shapes, return_index=True)
+    off = np.any(coords != np.round(coords, COORDINATE_DECIMALS), axis=1)
+    return np.bincount(owner[off], minlength=len(shapes)) > 0
 
 
 def lonlat_table(gdf: gpd.GeoDataFrame, *, name: str) -> gpd.GeoDataFrame:
