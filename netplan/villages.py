@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
+from numba import njit
 
 if TYPE_CHECKING:
     from netplan.layers import Layers
@@ -88,8 +89,19 @@ def _people_per_village(
     village: np.ndarray, population: np.ndarray, covered: np.ndarray | None, n: int
 ) -> np.ndarray:
     """People per village index (only those in ``covered`` cells, when given)."""
-    v = village.ravel()
-    mine = v >= 0
-    if covered is not None:
-        mine &= covered.ravel()
-    return np.bincount(v[mine], weights=population.ravel()[mine].astype(np.float64), minlength=n)
+    mask = np.ones(1, dtype=bool) if covered is None else covered.ravel()
+    return _sum_by_village(village.ravel(), population.ravel(), mask, covered is not None, n)
+
+
+@njit(cache=True)
+def _sum_by_village(
+    village: np.ndarray, population: np.ndarray, mask: np.ndarray, masked: bool, n: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """``np.bincount`` of the cells with a village (and ``mask``, when ``masked``), in the
+    same order (the same sums to the bit) but without copying a 100 m tile's cells."""
+    out = np.zeros(n)
+    for i in range(village.size):
+        v = village[i]
+        if v >= 0 and (not masked or mask[i]):
+            out[v] += np.float64(population[i])
+    return out

@@ -79,20 +79,10 @@ def cost_surface(
     coarse = Grid(grid.crs, grid.x0, grid.y0, grid.resolution * factor, w, h)
 
     def block(a: np.ndarray, reduce: str) -> np.ndarray:
-        padded = np.full((h * factor, w * factor), np.nan)
-        padded[: grid.height, : grid.width] = a
-        blocks = padded.reshape(h, factor, w, factor)
-        # blocks past the grid's edge are all NaN: their mean is NaN, and filled below
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return (
-                np.nanmax(blocks, axis=(1, 3))
-                if reduce == "max"
-                else np.nanmean(blocks, axis=(1, 3))
-            )
+        return _block_reduce(a, factor, (h, w), reduce)
 
     if elevation is not None:
-        dem = block(np.asarray(elevation, dtype=np.float64), "mean")
+        dem = block(elevation, "mean")
         dem = np.where(np.isfinite(dem), dem, np.nanmean(dem) if np.isfinite(dem).any() else 0.0)
         gy, gx = np.gradient(dem, coarse.resolution)
         slope_pct = 100.0 * np.hypot(gx, gy)
@@ -102,10 +92,10 @@ def cost_surface(
     terrain = np.where(slope_pct >= mountainous, 2, np.where(slope_pct >= hilly, 1, 0))
     mult = np.asarray(cfg.terrain_multipliers, dtype=np.float64)[terrain]
     if roads is not None:
-        on_road = block(roads.astype(np.float64), "max") > 0
+        on_road = block(roads, "max") > 0
         mult = np.where(on_road, mult * cfg.road_multiplier, mult)
     if water is not None:
-        wet = block(water.astype(np.float64), "mean") > 0.5
+        wet = block(water, "mean") > 0.5
         if keep:
             rows, cols = coarse.rowcol(
                 np.array([p[0] for p in keep]), np.array([p[1] for p in keep])
@@ -116,6 +106,30 @@ def cost_surface(
     opex = horizon_years * cfg.opex_per_km_year
     graph = _graph(mult, coarse.resolution / 1000.0, max(cfg.capex_per_km, 1e-9), opex)
     return CostSurface(coarse, mult, terrain, graph, cfg.capex_per_km, opex)
+
+
+#: coarse rows reduced at a time: memory follows a strip of the grid, not the whole of it
+_STRIP_ROWS = 64
+
+
+def _block_reduce(a: np.ndarray, factor: int, shape: tuple[int, int], reduce: str) -> np.ndarray:
+    """The NaN-ignoring mean (or max) of each ``factor`` × ``factor`` block of ``a``, as
+    float64 on the coarse ``shape``; blocks past the grid's edge count only the cells on it
+    (all-NaN blocks give NaN). Strips of :data:`_STRIP_ROWS` coarse rows are reduced in turn,
+    so a 100 m grid of 59 M cells is never copied whole to float64."""
+    h, w = shape
+    out = np.empty(shape)
+    for top in range(0, h, _STRIP_ROWS):
+        rows = min(_STRIP_ROWS, h - top)
+        padded = np.full((rows * factor, w * factor), np.nan)
+        part = a[top * factor : (top + rows) * factor]
+        padded[: part.shape[0], : part.shape[1]] = part
+        blocks = padded.reshape(rows, factor, w, factor)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            reducer = np.nanmax if reduce == "max" else np.nanmean
+            out[top : top + rows] = reducer(blocks, axis=(1, 3))
+    return out
 
 
 def _graph(mult: np.ndarray, cell_km: float, capex: float, opex: float) -> sparse.csr_matrix:

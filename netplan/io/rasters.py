@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 #: Rows read per block, so a country-scale raster never sits in memory whole.
 BLOCK_ROWS = 1024
+#: Cells whose heights are sampled at once (their coordinates take ~64 bytes each)
+_SAMPLED_AT_ONCE = 1 << 20
 #: No place on earth is denser than this (Manila's densest districts reach ~70,000); above
 #: it, a raster is almost surely in other units (per km², scaled) or corrupt.
 MAX_PEOPLE_PER_KM2 = 100_000.0
@@ -234,8 +236,9 @@ def read_elevation(path: Path, grid: Grid) -> np.ndarray:
         has_data &= np.isfinite(values)
     out = np.empty(grid.shape, dtype=np.float32)
     xs, ys = grid.coords()
-    for start in range(0, grid.height, BLOCK_ROWS):
-        rows = ys[start : start + BLOCK_ROWS]
+    step = max(1, min(BLOCK_ROWS, _SAMPLED_AT_ONCE // max(grid.width, 1)))
+    for start in range(0, grid.height, step):
+        rows = ys[start : start + step]
         gx, gy = np.meshgrid(xs, rows)
         sx, sy = to_src.transform(gx.ravel(), gy.ravel())
         col, row = to_pixel * (np.asarray(sx), np.asarray(sy))

@@ -4,6 +4,7 @@ halo follow the config, and cutting the grid never changes the ground or the rou
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -285,3 +286,43 @@ def test_heights_are_bilinear_over_the_pixels_that_have_data() -> None:
         with np.errstate(invalid="ignore", divide="ignore"):
             expected = np.where(weight > 1e-6, total / weight, np.nan).astype(np.float32)
         np.testing.assert_allclose(_bilinear(values, has_data, rows, cols), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(7, 9), (321, 517), (640, 33)])
+def test_the_routing_surface_is_reduced_in_strips_as_if_whole(shape: tuple[int, int]) -> None:
+    """Block means (NaN ignored) and maxima, strip by strip, equal the whole-grid ones."""
+    from netplan.backhaul.fiber_routes import _block_reduce
+
+    rng = np.random.default_rng(3)
+    heights = (rng.random(shape) * 3000).astype(np.float32)
+    heights[rng.random(shape) < 0.2] = np.nan
+    heights[: shape[0] // 3, : shape[1] // 4] = np.nan  # whole blocks without data
+    wet = rng.random(shape) < 0.3
+    factor = 5
+    h, w = -(-shape[0] // factor), -(-shape[1] // factor)
+    for values, reduce in ((heights, "mean"), (wet, "max"), (wet, "mean")):
+        padded = np.full((h * factor, w * factor), np.nan)
+        padded[: shape[0], : shape[1]] = values
+        blocks = padded.reshape(h, factor, w, factor)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks: NaN
+            whole = (np.nanmax if reduce == "max" else np.nanmean)(blocks, axis=(1, 3))
+        strips = _block_reduce(values, factor, (h, w), reduce)
+        np.testing.assert_array_equal(strips, whole)
+
+
+def test_people_per_village_are_summed_as_bincount_sums_them() -> None:
+    from netplan.villages import _people_per_village
+
+    rng = np.random.default_rng(5)
+    village = rng.integers(-1, 300, size=(200, 300)).astype(np.int32)
+    people = (rng.random((200, 300)) * 40).astype(np.float32)
+    covered = rng.random((200, 300)) < 0.5
+    for mask in (None, covered):
+        mine = village.ravel() >= 0
+        if mask is not None:
+            mine &= mask.ravel()
+        expected = np.bincount(
+            village.ravel()[mine], weights=people.ravel()[mine].astype(np.float64), minlength=300
+        )
+        np.testing.assert_array_equal(_people_per_village(village, people, mask, 300), expected)
