@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
 
 from netplan import __version__, progress
 from netplan.config import Scenario
@@ -134,8 +133,7 @@ def national_tiles(
     key = _key(scenario, inputs)
     local = _tile_scenario(scenario)
     with _client(scenario, client) as cluster:
-        tasks = [(local, t, work, key) for t in tiles]
-        done = _run_tiles(cluster, analyse_tile, tasks, "Tiles", _areas(boundaries, tiles))
+        done = _run_tiles(cluster, analyse_tile, [(local, t, work, key) for t in tiles], "Tiles")
         works = [done[t.name] for t in tiles]
         merged, offsets = merge_problems(
             [w.problem for w in works],
@@ -178,7 +176,7 @@ def run_national(
                 (model.local, w.tile, model.work, part, tmp, model.inputs)
                 for w, part in zip(model.works, model.parts(solution), strict=True)
             ]
-            finished = _run_tiles(cluster, finish_tile, tasks, "Tile outputs", _cells(model))
+            finished = _run_tiles(cluster, finish_tile, tasks, "Tile outputs")
             tiles = [(w, finished[w.tile.name]) for w in model.works]
             warn_shortfall(scenario, _summed([done["shortfall"] for _, done in tiles]))
             summary = write_national_folder(
@@ -203,7 +201,7 @@ def summarise_tiles(
         (model.local, w.tile, model.work, part)
         for w, part in zip(model.works, model.parts(solution), strict=True)
     ]
-    done = _run_tiles(cluster, summarise_tile, tasks, "Tile figures", _cells(model))
+    done = _run_tiles(cluster, summarise_tile, tasks, "Tile figures")
     return [(w, done[w.tile.name]) for w in model.works]
 
 
@@ -277,19 +275,14 @@ def _work_folder(out_dir: Path, *, resume: bool) -> Path:
 
 
 def _run_tiles(
-    client: Any,
-    fn: Callable[..., Any],
-    tasks: list[tuple[Any, ...]],
-    label: str,
-    sizes: list[float] | None = None,
+    client: Any, fn: Callable[..., Any], tasks: list[tuple[Any, ...]], label: str
 ) -> dict[str, Any]:
     """``fn(*task)`` for every task (its second item is the tile) on the cluster, each
     retried once; the results by tile name, or an error naming every tile that failed.
-    With ``sizes`` (the work each task holds), the largest start first, so no worker is
-    left with a large tile at the end while the others wait."""
+    Tiles go in name order: largest first would run the largest side by side, their
+    memory peaks adding up."""
     from dask.distributed import as_completed
 
-    ranks = np.argsort(np.argsort(sizes, kind="stable")) if sizes else np.zeros(len(tasks))
     futures = {
         client.submit(
             fn,
@@ -297,9 +290,8 @@ def _run_tiles(
             key=f"{label}-{task[1].slug}-{os.getpid()}-{time.time_ns()}",
             retries=RETRIES,
             pure=False,
-            priority=int(rank),
         ): task[1]
-        for task, rank in zip(tasks, ranks, strict=True)
+        for task in tasks
     }
     results: dict[str, Any] = {}
     failed: list[str] = []
@@ -321,17 +313,6 @@ def _run_tiles(
             "--resume to reuse it"
         )
     return results
-
-
-def _areas(boundaries: Any, tiles: list[Tile]) -> list[float]:
-    """Each tile's land (in square degrees: enough to order them by size)."""
-    area = shapely.area(boundaries.to_crs("EPSG:4326").geometry.to_numpy())
-    return [float(area[t.regions].sum()) for t in tiles]
-
-
-def _cells(model: NationalModel) -> list[float]:
-    """Each tile's populated cells: what its outputs' size follows."""
-    return [float(w.sizes.get("populated_cells", 0)) for w in model.works]
 
 
 def _first_line(exc: BaseException) -> str:
