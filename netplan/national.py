@@ -279,8 +279,8 @@ def _run_tiles(
 ) -> dict[str, Any]:
     """``fn(*task)`` for every task (its second item is the tile) on the cluster, each
     retried once; the results by tile name, or an error naming every tile that failed.
-    Tiles go in name order: largest first would run the largest side by side, their
-    memory peaks adding up."""
+    Tiles go in name order (largest first, tried on XL at 100 m, gained neither time nor
+    memory: it runs the largest side by side)."""
     from dask.distributed import as_completed
 
     futures = {
