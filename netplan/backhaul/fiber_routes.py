@@ -78,11 +78,8 @@ def cost_surface(
     w = math.ceil(grid.width / factor)
     coarse = Grid(grid.crs, grid.x0, grid.y0, grid.resolution * factor, w, h)
 
-    def block(a: np.ndarray, reduce: str) -> np.ndarray:
-        return _block_reduce(a, factor, (h, w), reduce)
-
     if elevation is not None:
-        dem = block(elevation, "mean")
+        dem = _block_reduce(elevation, factor, (h, w), "mean")
         dem = np.where(np.isfinite(dem), dem, np.nanmean(dem) if np.isfinite(dem).any() else 0.0)
         gy, gx = np.gradient(dem, coarse.resolution)
         slope_pct = 100.0 * np.hypot(gx, gy)
@@ -92,10 +89,10 @@ def cost_surface(
     terrain = np.where(slope_pct >= mountainous, 2, np.where(slope_pct >= hilly, 1, 0))
     mult = np.asarray(cfg.terrain_multipliers, dtype=np.float64)[terrain]
     if roads is not None:
-        on_road = block(roads, "max") > 0
+        on_road = _block_reduce(roads, factor, (h, w), "max") > 0
         mult = np.where(on_road, mult * cfg.road_multiplier, mult)
     if water is not None:
-        wet = block(water, "mean") > 0.5
+        wet = _block_reduce(water, factor, (h, w), "mean") > 0.5
         if keep:
             rows, cols = coarse.rowcol(
                 np.array([p[0] for p in keep]), np.array([p[1] for p in keep])
